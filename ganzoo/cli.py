@@ -1,0 +1,151 @@
+"""The `ganzoo` command line (absl):
+
+  ganzoo list
+  ganzoo info NAME
+  ganzoo sample NAME [--num 64] [--seed 0] [--cols 8] [--out grid.png]
+  ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR] [--batch_size B]
+  ganzoo export NAME --out DIR [--version 1] [--overwrite]
+
+`train` resumes when RUN_DIR already holds a checkpoint: run the same command again.
+"""
+import json
+import logging
+import os
+import sys
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer("num", 64, "sample: number of images.")
+flags.DEFINE_integer("seed", None, "sample: noise seed (same seed, same images); "
+                     "train: seed of a new run's noise.")
+flags.DEFINE_integer("cols", None, "sample: grid columns (default: square-ish).")
+flags.DEFINE_string("out", None, "sample: PNG path; train: run directory; export: directory.")
+flags.DEFINE_string("data", None, "train: image folder, .zip, .npz or tfds:NAME.")
+flags.DEFINE_string("data_dir", None, "train: tensorflow-datasets data_dir for tfds:NAME.")
+flags.DEFINE_integer("steps", None, "train: total training steps (default: the entry's).")
+flags.DEFINE_integer("batch_size", None, "train: batch size (default: the entry's).")
+flags.DEFINE_integer("checkpoint_every", None, "train: steps between checkpoints.")
+flags.DEFINE_integer("version", 1, "export: model version sub-directory.")
+flags.DEFINE_bool("overwrite", False, "export: replace an existing non-empty version.")
+flags.DEFINE_string("run", None, "export/sample: use the generator of this training run dir.")
+
+COMMANDS = ("list", "info", "sample", "train", "export")
+USAGE = "usage: ganzoo {" + ",".join(COMMANDS) + "} [NAME] [--flags]; see ganzoo --help"
+
+
+class UsageError(ValueError):
+    pass
+
+
+def _model_for_sampling(name):
+    from ganzoo import zoo
+
+    if FLAGS.run:
+        from ganzoo import training
+
+        model = training.restore(FLAGS.run)
+        if model is None:
+            raise UsageError(f"--run {FLAGS.run} holds no checkpoint.keras.")
+        return model
+    return zoo.load(name)
+
+
+def cmd_list(_):
+    from ganzoo import zoo
+
+    for name in zoo.list_models():
+        config = zoo.get_config(name)
+        status = "pretrained" if config.get("weights") else "no weights yet"
+        print(f"{name:24s} {config['variant']:10s} {'x'.join(map(str, config['image_shape'])):10s}"
+              f" {status}")
+
+
+def cmd_info(name):
+    from ganzoo import zoo
+
+    print(json.dumps(zoo.get_config(name), indent=2))
+
+
+def cmd_sample(name):
+    from ganzoo.images import save_grid
+
+    out = FLAGS.out or f"{name}.png"
+    images = _model_for_sampling(name).sample(FLAGS.num, seed=FLAGS.seed)
+    save_grid(images, out, cols=FLAGS.cols)
+    print(f"Wrote {len(images)} samples from {name} to {out}")
+
+
+def cmd_train(name):
+    from ganzoo import data, training, zoo
+
+    config = zoo.get_config(name)
+    if not FLAGS.data:
+        raise UsageError(f"train needs --data (folder, .zip, .npz or tfds:NAME); "
+                         f"{name} was trained on: {config['data']['source']}")
+    run_dir = FLAGS.out or os.path.join("runs", name)
+    recipe = config.get("training", {})
+    batch_size = FLAGS.batch_size or recipe.get("batch_size", 64)
+    steps = FLAGS.steps or recipe.get("steps")
+    if not steps or steps <= 0:
+        raise UsageError("train needs --steps N (a positive number of training steps).")
+    model = training.restore(run_dir)
+    if model is None:
+        model = zoo.build(config, seed=FLAGS.seed)
+        os.makedirs(run_dir, exist_ok=True)
+        with open(os.path.join(run_dir, "config.json"), "w") as f:
+            json.dump(config, f, indent=2)
+    else:
+        print(f"Resuming {run_dir} from step {model.train_steps}")
+    dataset = data.image_dataset(FLAGS.data, model.image_shape, batch_size, repeat=True,
+                                 data_dir=FLAGS.data_dir, with_labels=False)
+    training.fit_gan(model, dataset, steps, run_dir, batch_size=batch_size,
+                     checkpoint_every=FLAGS.checkpoint_every or recipe.get("checkpoint_every",
+                                                                            500),
+                     verbose=1 if sys.stdout.isatty() else 2)
+    state = training.read_state(run_dir)
+    print(f"Done: {run_dir} at step {state.get('step')}, "
+          f"{state.get('wall_time_s')} s of training")
+
+
+def cmd_export(name):
+    from ganzoo.export import export
+
+    if not FLAGS.out:
+        raise UsageError("export needs --out DIR (the TF Serving model base directory).")
+    path = export(_model_for_sampling(name), FLAGS.out, version=FLAGS.version, name=name,
+                  overwrite=FLAGS.overwrite)
+    print(f"Exported {name} to {path}")
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] not in COMMANDS:
+        raise app.UsageError(USAGE)
+    command, args = argv[1], argv[2:]
+    if command == "list":
+        target = None
+    elif len(args) != 1:
+        raise app.UsageError(f"ganzoo {command} takes one zoo entry NAME; got {args or 'none'}.")
+    else:
+        target = args[0]
+    from ganzoo import data, training, zoo
+
+    known = (ValueError, KeyError, FileExistsError, FileNotFoundError, zoo.WeightsError,
+             data.DataError, training.NonFiniteLossError)
+    try:
+        globals()[f"cmd_{command}"](target)
+    except known as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"ganzoo {command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,234 @@
+"""tf.data pipelines that feed `model.fit` directly.
+
+`image_dataset(source, image_shape, batch_size)` accepts
+- a folder of images (searched recursively; .jpg .jpeg .png .webp .bmp .gif),
+- a .zip of such images,
+- an .npz holding an image array (keys `x_train`/`x`/`images`, labels `y_train`/`y`/`labels`),
+- a tensorflow-datasets name written `tfds:NAME` (e.g. `tfds:mnist`), read from `data_dir`.
+
+Every image is center-cropped to a square, resized to the model's size, converted to its channel
+count and scaled to [-1, 1]. The pipeline caches decoded uint8 images in memory when they fit,
+shuffles, batches with `drop_remainder=True` and prefetches. Labels are carried when present:
+elements are then `(images, labels)`.
+"""
+import logging
+import os
+import zipfile
+
+import numpy as np
+import tensorflow as tf
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
+CACHE_LIMIT_BYTES = 4 << 30  # decoded uint8 images above this stream from disk instead
+_NPZ_IMAGE_KEYS = ("x_train", "x", "images", "image")
+_NPZ_LABEL_KEYS = ("y_train", "y", "labels", "label")
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")  # plus RIFF....WEBP, checked below
+
+log = logging.getLogger("ganzoo")
+
+
+class DataError(ValueError):
+    """The data given cannot be read as images of the shape the model needs."""
+
+
+def _looks_like_image(head):
+    return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _warn_skipped(skipped, source):
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+        log.warning("Skipped %d file(s) in %s that are not decodable images: %s",
+                    len(skipped), source, shown)
+
+
+def _folder_files(folder):
+    files = []
+    for root, _, names in os.walk(folder):
+        files.extend(os.path.join(root, n) for n in names if n.lower().endswith(IMAGE_EXTENSIONS))
+    return sorted(files)
+
+
+def _read_encoded(source):
+    """Returns (list of encoded image bytes, list of skipped names) for a folder or zip."""
+    encoded, skipped = [], []
+    if os.path.isdir(source):
+        for path in _folder_files(source):
+            with open(path, "rb") as f:
+                blob = f.read()
+            if _looks_like_image(blob[:12]):
+                encoded.append(blob)
+            else:
+                skipped.append(path)
+    else:
+        try:
+            archive = zipfile.ZipFile(source)
+        except zipfile.BadZipFile as error:
+            raise DataError(f"{source} is not a readable zip file ({error}).") from None
+        with archive:
+            for name in sorted(archive.namelist()):
+                if not name.lower().endswith(IMAGE_EXTENSIONS) or name.endswith("/"):
+                    continue
+                blob = archive.read(name)
+                if _looks_like_image(blob[:12]):
+                    encoded.append(blob)
+                else:
+                    skipped.append(name)
+    return encoded, skipped
+
+
+def _fit_image(image, image_shape):
+    """uint8 (h, w, c) -> uint8 image_shape: center square crop, area/bilinear resize."""
+    height, width = image_shape[0], image_shape[1]
+    shape = tf.shape(image)
+    side = tf.minimum(shape[0], shape[1])
+    image = tf.image.crop_to_bounding_box(
+        image, (shape[0] - side) // 2, (shape[1] - side) // 2, side, side
+    )
+    resized = tf.image.resize(image, (height, width), antialias=True)
+    image = tf.cond(
+        tf.logical_and(tf.equal(side, height), tf.equal(side, width)),
+        lambda: image,
+        lambda: tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8),
+    )
+    return tf.ensure_shape(image, image_shape)
+
+
+def _match_channels(image, channels):
+    have = image.shape[-1]
+    if have == channels:
+        return image
+    if channels == 1:
+        return tf.image.rgb_to_grayscale(image[..., :3])
+    if have == 1:
+        return tf.image.grayscale_to_rgb(image)
+    return image[..., :channels]  # RGBA -> RGB
+
+
+def to_model_range(images):
+    """uint8 [0, 255] -> float32 [-1, 1], the range of the generators' tanh output."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def _npz_arrays(path):
+    with np.load(path) as archive:
+        image_key = next((k for k in _NPZ_IMAGE_KEYS if k in archive.files), None)
+        if image_key is None:
+            raise DataError(
+                f"{path} has no image array; expected one of the keys {_NPZ_IMAGE_KEYS}, "
+                f"found {archive.files}."
+            )
+        images = archive[image_key]
+        label_key = next((k for k in _NPZ_LABEL_KEYS if k in archive.files), None)
+        labels = archive[label_key] if label_key else None
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or len(images) == 0:
+        raise DataError(f"{path}[{image_key!r}] must be (n, H, W[, C]) with n > 0, "
+                        f"got shape {images.shape}.")
+    if images.dtype != np.uint8:
+        if images.min() < 0 or images.max() > 255:
+            raise DataError(f"{path}[{image_key!r}] must hold pixel values in [0, 255] "
+                            f"(uint8 or float); found values in "
+                            f"[{images.min()}, {images.max()}].")
+        if images.max() <= 1.0:  # floats in [0, 1]
+            images = images * 255.0
+        images = np.round(images).astype(np.uint8)
+    return images, (None if labels is None else labels.astype(np.int32).reshape(-1))
+
+
+def _tfds_dataset(name, data_dir, split):
+    import tensorflow_datasets as tfds
+
+    try:
+        dataset, info = tfds.load(name, split=split, data_dir=data_dir, with_info=True,
+                                  download=False)
+    except Exception as error:  # tfds raises several types; all mean "not available here"
+        raise DataError(
+            f"tensorflow-datasets could not load {name!r} (split {split!r}) from data_dir="
+            f"{data_dir!r}: {error}. Prepare it first (tfds build / download_and_prepare) "
+            f"and pass its data_dir."
+        ) from None
+    has_labels = "label" in info.features
+    dataset = dataset.map(
+        (lambda e: (e["image"], tf.cast(e["label"], tf.int32))) if has_labels
+        else (lambda e: e["image"])
+    )
+    return dataset, info.splits[split].num_examples, has_labels
+
+
+def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False, seed=None,
+                  with_labels="auto", data_dir=None, split="train", cache="auto"):
+    """A batched tf.data.Dataset of float32 images in [-1, 1] (and int32 labels if present).
+
+    with_labels: "auto" (carry labels when the source has them), True (require them), False.
+    """
+    image_shape = tuple(int(d) for d in image_shape)
+    if batch_size is None or isinstance(batch_size, bool) or int(batch_size) <= 0:
+        raise DataError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    source = os.fspath(source)
+    labels = None
+    if source.startswith("tfds:"):
+        dataset, count, has_labels = _tfds_dataset(source[5:], data_dir, split)
+        dataset = dataset.map(lambda *e: (_fit_image(_match_channels(e[0], image_shape[-1]),
+                                                     image_shape),) + tuple(e[1:]))
+        labelled = has_labels
+    else:
+        if not os.path.exists(source):
+            raise DataError(
+                f"Data path {source!r} does not exist. Give a folder of images, a .zip of "
+                f"images, an .npz with an image array, or tfds:NAME."
+            )
+        if source.lower().endswith(".npz"):
+            images, labels = _npz_arrays(source)
+            count = len(images)
+            dataset = tf.data.Dataset.from_tensor_slices(images)
+            dataset = dataset.map(
+                lambda x: _fit_image(_match_channels(x, image_shape[-1]), image_shape))
+        else:
+            encoded, skipped = _read_encoded(source)
+            _warn_skipped(skipped, source)
+            if not encoded:
+                raise DataError(
+                    f"No decodable images in {source!r}"
+                    + (f" ({len(skipped)} file(s) skipped as undecodable)." if skipped else ".")
+                    + f" Accepted formats: {', '.join(IMAGE_EXTENSIONS)}."
+                )
+            count = len(encoded)
+            dataset = tf.data.Dataset.from_tensor_slices(encoded)
+            dataset = dataset.map(
+                lambda blob: _fit_image(
+                    tf.io.decode_image(blob, channels=image_shape[-1], expand_animations=False),
+                    image_shape),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
+            # A file can carry a valid header and still be truncated: drop it rather than
+            # abort the whole run (its name was checked above; the body only here).
+            dataset = dataset.ignore_errors(log_warning=True)
+        if labels is not None:
+            if len(labels) != count:
+                raise DataError(f"{source} has {count} images but {len(labels)} labels.")
+            dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.from_tensor_slices(labels))
+        labelled = labels is not None
+    if with_labels is True and not labelled:
+        raise DataError(f"{source} has no labels, but this model needs them (a conditional "
+                        f"model): use an .npz with a label array, or a labelled tfds dataset.")
+    if with_labels is False and labelled:
+        dataset = dataset.map(lambda image, label: image)
+        labelled = False
+    if count < batch_size:
+        raise DataError(f"{source} holds {count} images, fewer than one batch of {batch_size}.")
+
+    decoded_bytes = count * int(np.prod(image_shape))
+    if cache is True or (cache == "auto" and decoded_bytes <= CACHE_LIMIT_BYTES):
+        dataset = dataset.cache()
+    if shuffle:
+        dataset = dataset.shuffle(min(count, 20_000), seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+    dataset = dataset.batch(int(batch_size), drop_remainder=True)
+    if labelled:
+        dataset = dataset.map(lambda x, y: (to_model_range(x), y), tf.data.AUTOTUNE)
+    else:
+        dataset = dataset.map(to_model_range, tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,94 @@
+"""TensorFlow Serving export, shared by every variant, built with `keras.export.ExportArchive`.
+
+`export(model, "models")` writes `models/<name>/<version>/` (the layout TF Serving watches) with
+a `serving_default` signature: named float32 input `z` [None, latent_dim] -> named uint8
+output `images` [None, H, W, C]. The exported generator is the one `sample` uses (EMA if any).
+
+`rest_predict` runs a TF Serving REST `:predict` request body (row "instances" or columnar
+"inputs" format) through a loaded signature exactly as the server maps JSON to tensors, so
+exports are tested against the real request contract without a server binary.
+"""
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ganzoo.images import to_uint8
+
+
+def export(model, directory, version=1, name=None, overwrite=False):
+    """Writes the SavedModel to directory/<name>/<version>/ and returns that path."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"version must be a positive integer (TF Serving's layout), "
+                         f"got {version!r}.")
+    name = name or model.name
+    target = Path(directory) / name / str(version)
+    if target.exists() and any(target.iterdir()):
+        if not overwrite:
+            raise FileExistsError(
+                f"Export directory {target} exists and is not empty; choose another --version "
+                f"or pass overwrite=True (--overwrite) to replace it."
+            )
+    generator = model.sampling_generator
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+
+    def serve(z):
+        return {"images": to_uint8(generator(z, training=False))}
+
+    archive.add_endpoint(
+        "serving_default", serve,
+        input_signature=[tf.TensorSpec([None, model.latent_dim], tf.float32, name="z")],
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target and rename, so a failed export never leaves half a model where
+    # TF Serving would pick it up, and an existing export survives a failed overwrite.
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
+    try:
+        archive.write_out(str(staging / "model"), verbose=False)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging / "model", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _stack(values, spec):
+    return tf.constant(np.asarray(values), dtype=spec.dtype)
+
+
+def rest_predict(signature, body):
+    """Answers a TF Serving REST predict body with `signature` (a loaded concrete function),
+    following the REST API's rules: row format {"instances": [...]} -> {"predictions": [...]},
+    columnar {"inputs": ...} -> {"outputs": ...}; a lone input or output is unnamed."""
+    specs = signature.structured_input_signature[1]
+    names = sorted(specs)
+    if ("instances" in body) == ("inputs" in body):
+        raise ValueError('A predict request needs exactly one of "instances" or "inputs".')
+    if "instances" in body:
+        rows = body["instances"]
+        if rows and isinstance(rows[0], dict):
+            columns = {n: [row[n] for row in rows] for n in names}
+        elif len(names) == 1:
+            columns = {names[0]: rows}
+        else:
+            raise ValueError(f"This signature has inputs {names}: send instances as objects.")
+    else:
+        inputs = body["inputs"]
+        columns = inputs if isinstance(inputs, dict) else {names[0]: inputs}
+    missing = set(names) - set(columns)
+    if missing:
+        raise ValueError(f"Request lacks input(s) {sorted(missing)}; the signature takes {names}.")
+    outputs = signature(**{n: _stack(columns[n], specs[n]) for n in names})
+    outputs = {k: v.numpy().tolist() for k, v in outputs.items()}
+    if "instances" in body:
+        if len(outputs) == 1:
+            return {"predictions": next(iter(outputs.values()))}
+        count = len(next(iter(outputs.values())))
+        return {"predictions": [{k: v[i] for k, v in outputs.items()} for i in range(count)]}
+    return {"outputs": next(iter(outputs.values())) if len(outputs) == 1 else outputs}

@@ -1,0 +1,75 @@
+"""DCGAN convolution stacks (Radford, Metz & Chintala 2016, Section 3 and Figure 1).
+
+Generator: project z to a 4x4 feature map, then strided 4x4 transposed convolutions that halve
+the width and double the resolution, batch norm + ReLU, tanh output.
+Discriminator: the mirror image with strided 4x4 convolutions and LeakyReLU(0.2), batch norm on
+every layer except the first, and a single logit (no sigmoid: losses work from logits).
+Weights start from N(0, 0.02) as in the paper.
+"""
+import math
+
+import keras
+from keras import layers
+
+_INIT = keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def _num_stages(image_shape):
+    """Number of stride-2 stages between 4x4 and the image; checks the shape is supported."""
+    if len(image_shape) != 3:
+        raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}.")
+    height, width, channels = image_shape
+    if height != width or height < 16 or height & (height - 1):
+        raise ValueError(
+            f"DCGAN stacks need square power-of-two images of at least 16x16, got {height}x{width}."
+        )
+    if channels not in (1, 3):
+        raise ValueError(f"DCGAN stacks take 1 or 3 channels, got {channels}.")
+    return int(math.log2(height)) - 2
+
+
+def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
+    """z (batch, latent_dim) -> images (batch, H, W, C) in [-1, 1].
+
+    The widths are base_filters * 2**k, widest at 4x4 (Radford et al. use base 128 at 64x64
+    with 1024 filters at 4x4; `base_filters` scales the whole stack).
+    """
+    stages = _num_stages(image_shape)
+    width = base_filters * 2 ** (stages - 1)
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_INIT)(z)
+    x = layers.Reshape((4, 4, width))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    for _ in range(stages - 1):
+        width //= 2
+        x = layers.Conv2DTranspose(
+            width, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_INIT
+        )(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    x = layers.Conv2DTranspose(
+        image_shape[-1], 4, strides=2, padding="same", kernel_initializer=_INIT
+    )(x)
+    # tanh in float32 even under a mixed policy: images are outputs, not activations.
+    images = layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model(z, images, name=name)
+
+
+def dcgan_discriminator(image_shape, base_filters=64, name="discriminator"):
+    """images (batch, H, W, C) in [-1, 1] -> real/fake logit (batch, 1)."""
+    stages = _num_stages(image_shape)
+    images = keras.Input(tuple(image_shape), name="images")
+    x = images
+    width = base_filters
+    for stage in range(stages):
+        x = layers.Conv2D(
+            width, 4, strides=2, padding="same", use_bias=stage == 0, kernel_initializer=_INIT
+        )(x)
+        if stage > 0:  # Radford et al.: no batch norm on the discriminator's input layer.
+            x = layers.BatchNormalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+        width *= 2
+    x = layers.Flatten()(x)
+    logits = layers.Dense(1, kernel_initializer=_INIT, dtype="float32", name="logits")(x)
+    return keras.Model(images, logits, name=name)

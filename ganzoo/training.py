@@ -1,0 +1,178 @@
+"""Training loop pieces shared by every variant: plain `model.fit` plus Keras callbacks.
+
+A run directory holds
+  checkpoint.keras        the whole model: both networks, EMA, both optimizers, RNG state
+  checkpoint.prev.keras   the one before (kept in case the latest is damaged)
+  state.json              step count, images seen and accumulated wall time
+  generator.weights.h5    the sampling generator (EMA if enabled) of the last checkpoint
+  samples/step_NNNNNNN.png, logs/ (TensorBoard: losses and a fixed-noise image grid)
+Every file is written to a temporary name and renamed, so a run killed at any moment keeps its
+last complete checkpoint; `fit_gan` on the same directory resumes from it.
+"""
+import json
+import logging
+import math
+import os
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from ganzoo.images import make_grid, save_grid
+
+log = logging.getLogger("ganzoo")
+
+CHECKPOINT = "checkpoint.keras"
+PREVIOUS_CHECKPOINT = "checkpoint.prev.keras"
+STATE = "state.json"
+GENERATOR_WEIGHTS = "generator.weights.h5"
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; training stopped before saving the bad state."""
+
+
+def _atomic_write_text(path, text):
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def read_state(run_dir):
+    path = Path(run_dir) / STATE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def restore(run_dir):
+    """The model saved in run_dir (latest checkpoint, else the previous one), or None."""
+    for name in (CHECKPOINT, PREVIOUS_CHECKPOINT):
+        path = Path(run_dir) / name
+        if not path.is_file():
+            continue
+        try:
+            return keras.models.load_model(path)
+        except Exception as error:  # a damaged file: say so and fall back to the older one
+            log.warning("Could not load %s (%s); trying the previous checkpoint.", path, error)
+    return None
+
+
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """Saves the whole model at the end of every epoch (= `checkpoint_every` steps) and at the
+    end of training: temp file + rename, keeping the previous checkpoint as well."""
+
+    def __init__(self, run_dir, batch_size):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.batch_size = batch_size
+        self.state = read_state(run_dir)
+        self.saved_step = self.state.get("step")
+        self.started = time.time()
+        self.wall_time_before = self.state.get("wall_time_s", 0.0)
+
+    def save(self):
+        step = self.model.train_steps
+        if step == self.saved_step:
+            return
+        tmp = self.run_dir / "checkpoint.tmp.keras"
+        self.model.save(tmp)
+        weights_tmp = self.run_dir / "generator.tmp.weights.h5"
+        self.model.sampling_generator.save_weights(weights_tmp)
+        latest = self.run_dir / CHECKPOINT
+        if latest.exists():
+            os.replace(latest, self.run_dir / PREVIOUS_CHECKPOINT)
+        os.replace(tmp, latest)
+        os.replace(weights_tmp, self.run_dir / GENERATOR_WEIGHTS)
+        images_before = self.state.get("images_seen", 0)
+        steps_before = self.state.get("step", 0)
+        self.state.update(
+            step=step,
+            images_seen=images_before + (step - steps_before) * self.batch_size,
+            wall_time_s=round(self.wall_time_before + time.time() - self.started, 1),
+        )
+        _atomic_write_text(self.run_dir / STATE, json.dumps(self.state, indent=2))
+        self.saved_step = step
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.save()
+
+    def on_train_end(self, logs=None):
+        self.save()
+
+
+class StopAtStep(keras.callbacks.Callback):
+    """Ends `fit` exactly when the model has done `total_steps` training steps."""
+
+    def __init__(self, total_steps):
+        super().__init__()
+        self.total_steps = total_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.train_steps >= self.total_steps:
+            self.model.stop_training = True
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Raises NonFiniteLossError, naming the loss and step, as soon as a loss is NaN or
+    infinite; the exception stops `fit` before any later callback saves the bad weights."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name, value in (logs or {}).items():
+            if not math.isfinite(float(value)):
+                raise NonFiniteLossError(
+                    f"{name} became {float(value)} at training step {self.model.train_steps}; "
+                    f"training stopped and the last good checkpoint was kept."
+                )
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """At every epoch end: a grid of samples from fixed noise, as a PNG under run_dir/samples
+    and as a TensorBoard image, so progress is comparable from one checkpoint to the next."""
+
+    def __init__(self, run_dir, num=64, seed=0):
+        super().__init__()
+        self.samples_dir = Path(run_dir) / "samples"
+        self.writer = tf.summary.create_file_writer(str(Path(run_dir) / "logs" / "samples"))
+        self.num, self.seed = num, seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model._uint8_generator = None  # sample the current weights, not a stale trace
+        images = self.model.sample(self.num, seed=self.seed)
+        step = self.model.train_steps
+        self.samples_dir.mkdir(parents=True, exist_ok=True)
+        save_grid(images, self.samples_dir / f"step_{step:07d}.png", cols=8)
+        with self.writer.as_default():
+            tf.summary.image("samples", make_grid(images, cols=8)[None], step=step)
+
+
+def fit_gan(model, dataset, total_steps, run_dir, *, batch_size, checkpoint_every=500,
+            verbose="auto", callbacks=()):
+    """Trains `model` on the repeating `dataset` until it has done `total_steps` steps,
+    checkpointing into run_dir every `checkpoint_every` steps. Returns the Keras History."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    done = model.train_steps
+    if done >= total_steps:
+        log.info("Run %s already has %d >= %d steps; nothing to do.", run_dir, done, total_steps)
+        return None
+    callbacks = [
+        StopOnNonFinite(),
+        StopAtStep(total_steps),
+        AtomicCheckpoint(run_dir, batch_size),
+        SampleGrid(run_dir),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
+        *callbacks,
+    ]
+    return model.fit(
+        dataset,
+        steps_per_epoch=checkpoint_every,
+        initial_epoch=done // checkpoint_every,
+        epochs=math.ceil(total_steps / checkpoint_every),
+        callbacks=callbacks,
+        verbose=verbose,
+        shuffle=False,  # tf.data pipelines shuffle themselves
+    )
+

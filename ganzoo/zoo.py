@@ -1,0 +1,143 @@
+"""The zoo: named entries in `zoo_configs/<name>.json`, weights in `pretrained/`.
+
+An entry's config holds everything needed to rebuild, train and verify it: variant, networks,
+image shape, optimizers, training hyper-parameters and record, the weights file and its SHA-256,
+and measured quality. Adding an entry is adding a JSON file plus weights, no Python.
+"""
+import difflib
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ganzoo.nets import build_network
+from ganzoo.variants import VARIANTS
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class UnknownModelError(KeyError):
+    def __str__(self):  # KeyError would print the message with quotes around it
+        return self.args[0]
+
+
+class WeightsError(RuntimeError):
+    """Pretrained weights are missing or do not match their recorded SHA-256."""
+
+
+def zoo_root():
+    """Folder holding zoo_configs/ and pretrained/: $GANZOO_HOME, the copy packaged in the
+    wheel (ganzoo/zoo/), or the source checkout's top level, in that order."""
+    candidates = [os.environ.get("GANZOO_HOME"), _PACKAGE_DIR / "zoo", _PACKAGE_DIR.parent]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "zoo_configs").is_dir():
+            return Path(candidate)
+    raise FileNotFoundError(
+        "Cannot find the zoo_configs/ folder (looked in $GANZOO_HOME, the installed package and "
+        "the source checkout). Reinstall ganzoo or set GANZOO_HOME to the repository root."
+    )
+
+
+def list_models():
+    """Names of all zoo entries, sorted."""
+    return sorted(p.stem for p in (zoo_root() / "zoo_configs").glob("*.json"))
+
+
+def get_config(name):
+    """The entry's config as a dict; unknown names raise with the closest matches."""
+    path = zoo_root() / "zoo_configs" / f"{name}.json"
+    if not isinstance(name, str) or not path.is_file():
+        names = list_models()
+        close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.4)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UnknownModelError(
+            f"No zoo entry named {name!r}.{hint} Available: {', '.join(names)}."
+        )
+    with open(path) as f:
+        return json.load(f)
+
+
+def _as_config(name_or_config):
+    return get_config(name_or_config) if isinstance(name_or_config, str) else dict(name_or_config)
+
+
+def build(name_or_config, seed=None, compile=True):
+    """The entry's architecture with fresh weights, compiled with its optimizers: ready for fit."""
+    config = _as_config(name_or_config)
+    variant = config["variant"]
+    if variant not in VARIANTS:
+        raise ValueError(f"Unknown variant {variant!r}; known: {sorted(VARIANTS)}.")
+    latent_dim = int(config["latent_dim"])
+    image_shape = tuple(int(d) for d in config["image_shape"])
+    generator = build_network("generator", config["generator"],
+                              latent_dim=latent_dim, image_shape=image_shape)
+    discriminator = build_network("discriminator", config["discriminator"],
+                                  latent_dim=latent_dim, image_shape=image_shape)
+    model = VARIANTS[variant](
+        generator, discriminator, ema_decay=config.get("ema_decay"), seed=seed,
+        name=config.get("name", variant).replace("-", "_"), **config.get("objective", {}),
+    )
+    if compile:
+        optimizers = config.get("optimizers", {})
+        model.compile(d_optimizer=optimizers.get("d"), g_optimizer=optimizers.get("g"))
+    return model
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verified_weights_path(config):
+    """Path of the entry's weights file after checking it exists and matches its SHA-256."""
+    weights = config.get("weights")
+    if not weights:
+        raise WeightsError(f"Zoo entry {config['name']!r} has no pretrained weights yet; "
+                           f"use ganzoo.build({config['name']!r}) to train it.")
+    path = zoo_root() / "pretrained" / weights["file"]
+    if not path.is_file():
+        raise WeightsError(f"Weights file for {config['name']!r} is missing: {path}. "
+                           f"Reinstall ganzoo or restore the file from the repository.")
+    actual = sha256_of(path)
+    if actual != weights["sha256"]:
+        raise WeightsError(
+            f"Weights file {path} does not match its recorded SHA-256 and was not loaded: "
+            f"expected {weights['sha256']}, found {actual}."
+        )
+    return path
+
+
+def load(name, seed=None):
+    """The entry with its pretrained generator weights (verified by SHA-256), ready to sample.
+
+    The discriminator is freshly initialised: the zoo ships generators only.
+    """
+    config = get_config(name)
+    path = verified_weights_path(config)
+    model = build(config, seed=seed)
+    model.sampling_generator.load_weights(path)
+    if model.ema_generator is not None:  # shipped weights are the EMA generator's
+        model.generator.set_weights(model.ema_generator.get_weights())
+    return model
+
+
+def publish(run_dir, name, record=None):
+    """Copies a finished run's generator weights into pretrained/<name>/ and records their
+    SHA-256 (and `record`, e.g. training facts and quality) in the entry's config."""
+    config = get_config(name)
+    source = Path(run_dir) / "generator.weights.h5"
+    target_rel = f"{name}/generator.weights.h5"
+    target = zoo_root() / "pretrained" / target_rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+    config["weights"] = {"file": target_rel, "sha256": sha256_of(target),
+                         "bytes": target.stat().st_size}
+    for section, values in (record or {}).items():  # e.g. {"training": {...}}
+        config.setdefault(section, {}).update(values)
+    path = zoo_root() / "zoo_configs" / f"{name}.json"
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return config
+
