@@ -78,19 +78,22 @@ def _read_encoded(source):
 
 
 def _fit_image(image, image_shape):
-    """uint8 (h, w, c) -> uint8 image_shape: center square crop, area/bilinear resize."""
+    """uint8 (h, w, c) -> uint8 image_shape: center square crop, then resize."""
     height, width = image_shape[0], image_shape[1]
     shape = tf.shape(image)
     side = tf.minimum(shape[0], shape[1])
     image = tf.image.crop_to_bounding_box(
         image, (shape[0] - side) // 2, (shape[1] - side) // 2, side, side
     )
-    resized = tf.image.resize(image, (height, width), antialias=True)
-    image = tf.cond(
-        tf.logical_and(tf.equal(side, height), tf.equal(side, width)),
-        lambda: image,
-        lambda: tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8),
-    )
+
+    def resize(method):
+        resized = tf.image.resize(image, (height, width), method=method)
+        return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+
+    # Area averaging when shrinking (no aliasing), bilinear when enlarging, untouched if equal.
+    image = tf.case([(tf.equal(side, height), lambda: image),
+                     (tf.greater(side, height), lambda: resize("area"))],
+                    default=lambda: resize("bilinear"))
     return tf.ensure_shape(image, image_shape)
 
 
@@ -154,7 +157,8 @@ def _tfds_dataset(name, data_dir, split):
         (lambda e: (e["image"], tf.cast(e["label"], tf.int32))) if has_labels
         else (lambda e: e["image"])
     )
-    return dataset, info.splits[split].num_examples, has_labels
+    count = int(dataset.cardinality())  # -2 (unknown) when tfds has no split metadata
+    return dataset, (count if count >= 0 else None), has_labels
 
 
 def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False, seed=None,
@@ -216,14 +220,14 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
     if with_labels is False and labelled:
         dataset = dataset.map(lambda image, label: image)
         labelled = False
-    if count < batch_size:
+    if count is not None and count < batch_size:
         raise DataError(f"{source} holds {count} images, fewer than one batch of {batch_size}.")
 
-    decoded_bytes = count * int(np.prod(image_shape))
-    if cache is True or (cache == "auto" and decoded_bytes <= CACHE_LIMIT_BYTES):
+    fits = count is not None and count * int(np.prod(image_shape)) <= CACHE_LIMIT_BYTES
+    if cache is True or (cache == "auto" and fits):
         dataset = dataset.cache()
     if shuffle:
-        dataset = dataset.shuffle(min(count, 20_000), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(min(count or 20_000, 20_000), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
     dataset = dataset.batch(int(batch_size), drop_remainder=True)

@@ -145,18 +145,40 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    # Keras saves a layer's own weights but not the state of its random seed generator; keep
+    # it in the file too, so a resumed run continues the same noise stream.
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["seed_generator_state"] = self.seed_generator.state.numpy()
+
+    def load_own_variables(self, store):
+        own = self._trainable_variables + self._non_trainable_variables
+        for index, variable in enumerate(own):
+            variable.assign(store[str(index)])
+        if "seed_generator_state" in store:
+            self.seed_generator.state.assign(store["seed_generator_state"])
+
     @property
     def train_steps(self):
         """Completed training steps (one generator update per step in every variant)."""
         return int(self.g_optimizer.iterations.numpy()) if hasattr(self, "g_optimizer") else 0
 
     # --------------------------------------------------------- helpers for train_step
-    @staticmethod
-    def unpack(data):
-        """`fit` data is images or (images, labels); returns (images, labels or None)."""
-        if isinstance(data, (tuple, list)):
-            return data[0], (data[1] if len(data) > 1 else None)
-        return data, None
+    def unpack(self, data):
+        """`fit` data is images or (images, labels); returns (images, labels or None).
+        Checks the image shape while tracing, so a wrong dataset fails here with a clear
+        message instead of deep inside a convolution."""
+        images, labels = (data[0], data[1] if len(data) > 1 else None) \
+            if isinstance(data, (tuple, list)) else (data, None)
+        shape = tuple(images.shape[1:])
+        if len(shape) != 3 or any(d is not None and d != e
+                                  for d, e in zip(shape, self.image_shape)):
+            raise ValueError(
+                f"{self.name} trains on batches of images of shape {self.image_shape} "
+                f"(batch, height, width, channels) in [-1, 1]; the dataset gives {shape}. "
+                f"ganzoo.data.image_dataset(..., image_shape={self.image_shape}) resizes for you."
+            )
+        return images, labels
 
     def sample_latent(self, batch_size):
         """z ~ N(0, I) from the model's own seeded generator (its state is checkpointed)."""
@@ -169,13 +191,21 @@ class GAN(keras.Model):
         gradients = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(gradients, variables))
 
+    def ema_decay_at(self, step):
+        """The decay used after `step` generator updates: min(ema_decay, (1+t)/(10+t)), the
+        warm-up of tf.train.ExponentialMovingAverage, so early EMA weights are not dominated
+        by the random initialisation."""
+        step = ops.cast(step, "float32")
+        return ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+
     def update_ema(self):
         """ema <- decay * ema + (1 - decay) * weights, after every generator update.
         Batch-norm moving statistics are averaged the same way."""
         if self.ema_generator is None:
             return
+        decay = self.ema_decay_at(self.g_optimizer.iterations)
         for ema_weight, weight in zip(self.ema_generator.weights, self.generator.weights):
-            ema_weight.assign(self.ema_decay * ema_weight + (1.0 - self.ema_decay) * weight)
+            ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
 
     def report(self, **losses):
         """Updates the loss trackers and returns the logs dict for `fit`'s progress bar."""
@@ -207,7 +237,8 @@ class GAN(keras.Model):
             generator = self.sampling_generator
 
             # One traced graph for every batch size: the batch dimension is left open.
-            @tf.function(input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)])
+            @tf.function(input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)],
+                         autograph=False)
             def uint8_generator(latent):
                 return to_uint8(generator(latent, training=False))
 

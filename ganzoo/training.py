@@ -139,7 +139,6 @@ class SampleGrid(keras.callbacks.Callback):
         self.num, self.seed = num, seed
 
     def on_epoch_end(self, epoch, logs=None):
-        self.model._uint8_generator = None  # sample the current weights, not a stale trace
         images = self.model.sample(self.num, seed=self.seed)
         step = self.model.train_steps
         self.samples_dir.mkdir(parents=True, exist_ok=True)

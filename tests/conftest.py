@@ -1,0 +1,89 @@
+"""Shared fixtures: tiny models, tiny data, and a throw-away zoo (GANZOO_HOME) so tests never
+depend on the size of the real entries."""
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from ganzoo import zoo  # noqa: E402
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.path.join(REPO_ROOT, "..", "shared", "data")
+
+TINY_CONFIG = {
+    "name": "tiny-dcgan",
+    "description": "16x16 DCGAN for tests",
+    "variant": "dcgan",
+    "latent_dim": 8,
+    "image_shape": [16, 16, 3],
+    "generator": {"type": "dcgan", "base_filters": 4},
+    "discriminator": {"type": "dcgan", "base_filters": 4},
+    "objective": {},
+    "ema_decay": 0.9,
+    "optimizers": {
+        "d": {"class_name": "Adam", "config": {"learning_rate": 0.001, "beta_1": 0.5}},
+        "g": {"class_name": "Adam", "config": {"learning_rate": 0.001, "beta_1": 0.5}},
+    },
+    "data": {"source": "synthetic", "description": "made in tests"},
+    "training": {"batch_size": 8, "checkpoint_every": 2},
+    "weights": None,
+}
+
+
+@pytest.fixture
+def tiny_config():
+    return json.loads(json.dumps(TINY_CONFIG))
+
+
+@pytest.fixture
+def tiny_model(tiny_config):
+    keras.utils.set_random_seed(0)
+    return zoo.build(tiny_config, seed=1)
+
+
+def blob_images(n=32, size=16, channels=3, seed=0):
+    """uint8 images of bright squares on a dark background: trivially learnable structure."""
+    rng = np.random.default_rng(seed)
+    images = np.full((n, size, size, channels), 20, np.uint8)
+    for image in images:
+        top, left = rng.integers(0, size // 2, 2)
+        image[top : top + size // 2, left : left + size // 2] = rng.integers(150, 255, channels)
+    return images
+
+
+@pytest.fixture
+def tiny_dataset():
+    images = blob_images(32).astype(np.float32) / 127.5 - 1.0
+    return tf.data.Dataset.from_tensor_slices(images).batch(8, drop_remainder=True).repeat()
+
+
+@pytest.fixture
+def tmp_zoo(tmp_path, monkeypatch, tiny_config):
+    """A zoo root with the tiny entry and real (freshly initialised) weights plus checksum."""
+    (tmp_path / "zoo_configs").mkdir()
+    (tmp_path / "pretrained" / "tiny-dcgan").mkdir(parents=True)
+    keras.utils.set_random_seed(0)
+    model = zoo.build(tiny_config, seed=1)
+    weights = tmp_path / "pretrained" / "tiny-dcgan" / "generator.weights.h5"
+    model.sampling_generator.save_weights(weights)
+    tiny_config["weights"] = {"file": "tiny-dcgan/generator.weights.h5",
+                              "sha256": zoo.sha256_of(weights)}
+    (tmp_path / "zoo_configs" / "tiny-dcgan.json").write_text(json.dumps(tiny_config))
+    monkeypatch.setenv("GANZOO_HOME", str(tmp_path))
+    return tmp_path
+
+
+def run_cli(*args, env_extra=None, cwd=None):
+    """Runs `python -m ganzoo.cli ARGS` in a subprocess; returns CompletedProcess."""
+    import subprocess
+
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "ganzoo.cli", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=600)

@@ -1,0 +1,44 @@
+"""DCGAN stacks: shapes for every supported resolution, the published layer choices, errors."""
+import keras
+import numpy as np
+import pytest
+
+from ganzoo.nets import build_network
+from ganzoo.nets.dcgan import dcgan_discriminator, dcgan_generator
+
+
+@pytest.mark.parametrize("size,channels", [(16, 1), (32, 3), (64, 3), (128, 1)])
+def test_shapes(size, channels):
+    generator = dcgan_generator(12, (size, size, channels), base_filters=4)
+    discriminator = dcgan_discriminator((size, size, channels), base_filters=4)
+    images = generator(np.zeros((2, 12), np.float32)).numpy()
+    assert images.shape == (2, size, size, channels)
+    assert discriminator(images).shape == (2, 1)
+
+
+def test_published_layer_choices():
+    generator = dcgan_generator(10, (32, 32, 3), base_filters=8)
+    convs = [l for l in generator.layers if isinstance(l, keras.layers.Conv2DTranspose)]
+    assert [c.filters for c in convs] == [16, 8, 3]  # widths halve towards the image
+    assert all(c.kernel_size == (4, 4) and c.strides == (2, 2) for c in convs)
+    assert generator.layers[-1].activation is keras.activations.tanh
+    discriminator = dcgan_discriminator((32, 32, 3), base_filters=8)
+    norms = [l for l in discriminator.layers if isinstance(l, keras.layers.BatchNormalization)]
+    convs = [l for l in discriminator.layers if isinstance(l, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [8, 16, 32]
+    assert len(norms) == len(convs) - 1  # no batch norm on the input layer
+    leaky = [l for l in discriminator.layers if isinstance(l, keras.layers.LeakyReLU)]
+    assert all(abs(l.negative_slope - 0.2) < 1e-9 for l in leaky)
+    stddev = float(np.std(convs[-1].kernel.numpy()))
+    assert 0.015 < stddev < 0.025  # N(0, 0.02) initialisation
+
+
+@pytest.mark.parametrize("shape", [(48, 48, 3), (8, 8, 3), (32, 16, 3), (32, 32, 2), (32, 32)])
+def test_unsupported_shapes_are_refused(shape):
+    with pytest.raises(ValueError, match="DCGAN stacks|image_shape must be"):
+        dcgan_generator(8, shape)
+
+
+def test_unknown_network_type():
+    with pytest.raises(ValueError, match="Unknown network type 'resnet9'.*known types"):
+        build_network("generator", {"type": "resnet9"}, latent_dim=8, image_shape=(16, 16, 3))

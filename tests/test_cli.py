@@ -1,0 +1,62 @@
+"""The `ganzoo` command line, end to end in a temporary directory (subprocesses)."""
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import blob_images, run_cli
+
+
+@pytest.fixture
+def env(tmp_zoo):
+    return {"GANZOO_HOME": str(tmp_zoo)}
+
+
+def test_list_info_sample(env, tmp_path):
+    listed = run_cli("list", env_extra=env)
+    assert listed.returncode == 0 and "tiny-dcgan" in listed.stdout
+    info = run_cli("info", "tiny-dcgan", env_extra=env)
+    assert json.loads(info.stdout)["variant"] == "dcgan"
+    out = tmp_path / "grid.png"
+    sampled = run_cli("sample", "tiny-dcgan", "--num", "6", "--seed", "3", "--cols", "3",
+                      "--out", str(out), env_extra=env)
+    assert sampled.returncode == 0, sampled.stderr
+    grid = np.asarray(Image.open(out))
+    assert grid.shape == (2 * 18 + 2, 3 * 18 + 2, 3)  # 2 rows x 3 cols of 16 px + padding
+
+
+def test_train_resume_and_export(env, tmp_path):
+    data = tmp_path / "images"
+    data.mkdir()
+    for i, image in enumerate(blob_images(16)):
+        Image.fromarray(image).save(data / f"{i}.png")
+    run = tmp_path / "run"
+    first = run_cli("train", "tiny-dcgan", "--data", str(data), "--steps", "3", "--out",
+                    str(run), "--checkpoint_every", "2", env_extra=env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads((run / "state.json").read_text())["step"] == 3
+    second = run_cli("train", "tiny-dcgan", "--data", str(data), "--steps", "5", "--out",
+                     str(run), "--checkpoint_every", "2", env_extra=env)
+    assert second.returncode == 0, second.stderr
+    assert "Resuming" in second.stdout and "from step 3" in second.stdout
+    assert json.loads((run / "state.json").read_text())["step"] == 5
+    exported = run_cli("export", "tiny-dcgan", "--run", str(run), "--out",
+                       str(tmp_path / "models"), env_extra=env)
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "models" / "tiny-dcgan" / "1" / "saved_model.pb").is_file()
+    again = run_cli("export", "tiny-dcgan", "--out", str(tmp_path / "models"), env_extra=env)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (("sample", "tiny-dcgna"), "Did you mean tiny-dcgan"),
+    (("sample", "tiny-dcgan", "--num", "0"), "n must be a positive integer"),
+    (("train", "tiny-dcgan", "--steps", "2"), "train needs --data"),
+    (("train", "tiny-dcgan", "--data", "/no/such/dir", "--steps", "2"), "does not exist"),
+])
+def test_bad_input_gives_a_clear_error(env, tmp_path, args, message):
+    result = run_cli(*args, "--out", str(tmp_path / "x"), env_extra=env)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr

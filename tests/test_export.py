@@ -1,0 +1,79 @@
+"""TF Serving export: layout, named typed signature, REST request bodies, overwrite rules."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganzoo
+from ganzoo.export import rest_predict
+
+
+@pytest.fixture
+def exported(tiny_model, tmp_path):
+    return ganzoo.export(tiny_model, tmp_path / "models", version=3, name="tiny")
+
+
+def test_layout_and_signature(exported, tmp_path):
+    assert exported == tmp_path / "models" / "tiny" / "3"
+    assert (exported / "saved_model.pb").is_file()
+    loaded = tf.saved_model.load(str(exported), tags=["serve"])
+    signature = loaded.signatures["serving_default"]
+    (spec,) = signature.structured_input_signature[1].values()
+    assert list(signature.structured_input_signature[1]) == ["z"]
+    assert spec.dtype == tf.float32 and spec.shape.as_list() == [None, 8]
+    outputs = signature.structured_outputs
+    assert list(outputs) == ["images"] and outputs["images"].dtype == tf.uint8
+    assert outputs["images"].shape.as_list() == [None, 16, 16, 3]
+
+
+def test_signature_serves_the_models_images(tiny_model, exported):
+    signature = tf.saved_model.load(str(exported)).signatures["serving_default"]
+    z = tiny_model.latent_noise(5, seed=0)
+    np.testing.assert_array_equal(signature(z=tf.constant(z))["images"].numpy(),
+                                  tiny_model.generate(z))
+
+
+def test_rest_request_bodies(tiny_model, exported):
+    signature = tf.saved_model.load(str(exported)).signatures["serving_default"]
+    z = tiny_model.latent_noise(3, seed=2)
+    expected = tiny_model.generate(z).tolist()
+    # Bodies go through JSON exactly as a client would send them.
+    for body, key in (({"instances": z.tolist()}, "predictions"),
+                      ({"instances": [{"z": row} for row in z.tolist()]}, "predictions"),
+                      ({"inputs": z.tolist()}, "outputs"),
+                      ({"inputs": {"z": z.tolist()}}, "outputs")):
+        response = rest_predict(signature, json.loads(json.dumps(body)))
+        assert response[key] == expected
+    with pytest.raises(ValueError, match='exactly one of "instances" or "inputs"'):
+        rest_predict(signature, {})
+
+
+def test_saved_model_cli_shows_the_signature(exported):
+    cli = [sys.executable, "-c",
+           "import sys; from tensorflow.python.tools.saved_model_cli import main; "
+           "sys.argv=['saved_model_cli','show','--all','--dir',sys.argv[1]]; main()",
+           str(exported)]
+    out = subprocess.run(cli, capture_output=True, text=True, timeout=300).stdout
+    assert "signature_def['serving_default']" in out
+    assert "inputs['z'] tensor_info" in out and "DT_FLOAT" in out
+    assert "outputs['images'] tensor_info" in out and "DT_UINT8" in out
+
+
+def test_non_empty_target_needs_overwrite(tiny_model, exported):
+    with pytest.raises(FileExistsError, match="exists and is not empty.*overwrite"):
+        ganzoo.export(tiny_model, exported.parent.parent, version=3, name="tiny")
+    for w in tiny_model.ema_generator.weights:
+        w.assign(w * 0.5)
+    ganzoo.export(tiny_model, exported.parent.parent, version=3, name="tiny", overwrite=True)
+    signature = tf.saved_model.load(str(exported)).signatures["serving_default"]
+    z = tiny_model.latent_noise(2, seed=0)
+    np.testing.assert_array_equal(signature(z=tf.constant(z))["images"].numpy(),
+                                  tiny_model.generate(z))
+
+
+def test_bad_version(tiny_model, tmp_path):
+    with pytest.raises(ValueError, match="version must be a positive integer"):
+        ganzoo.export(tiny_model, tmp_path, version=0)

@@ -1,0 +1,82 @@
+"""Checkpointing, resuming and the non-finite-loss guard."""
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ganzoo import training, zoo
+
+
+def _fit(model, dataset, steps, run_dir):
+    return training.fit_gan(model, dataset, steps, run_dir, batch_size=8, checkpoint_every=2,
+                            verbose=0)
+
+
+def test_checkpoints_samples_and_logs(tiny_model, tiny_dataset, tmp_path):
+    _fit(tiny_model, tiny_dataset, 5, tmp_path)
+    assert tiny_model.train_steps == 5  # stops exactly, not at the end of a 2-step "epoch"
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["step"] == 5 and state["images_seen"] == 40 and state["wall_time_s"] > 0
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == [
+        "step_0000002.png", "step_0000004.png", "step_0000005.png"]
+    assert any((tmp_path / "logs").rglob("events.out.tfevents.*"))
+    restored = training.restore(tmp_path)
+    assert restored.train_steps == 5
+    z = tiny_model.latent_noise(3, seed=0)
+    np.testing.assert_array_equal(restored.generate(z), tiny_model.generate(z))
+    weights = zoo.build(dict(json.loads(json.dumps(_config_of(tiny_model)))))
+    weights.sampling_generator.load_weights(tmp_path / "generator.weights.h5")
+    np.testing.assert_array_equal(weights.generate(z), tiny_model.generate(z))
+    assert not list(tmp_path.glob("*.tmp*"))  # temp files were all renamed
+
+
+def _config_of(model):
+    from conftest import TINY_CONFIG
+
+    return TINY_CONFIG
+
+
+def test_resume_continues_with_optimizer_state(tiny_model, tiny_dataset, tmp_path):
+    _fit(tiny_model, tiny_dataset, 4, tmp_path)
+    resumed = training.restore(tmp_path)
+    assert int(resumed.d_optimizer.iterations) == 4 and int(resumed.g_optimizer.iterations) == 4
+    np.testing.assert_array_equal(resumed.seed_generator.state.numpy(),
+                                  tiny_model.seed_generator.state.numpy())
+    _fit(resumed, tiny_dataset, 6, tmp_path)
+    assert training.read_state(tmp_path)["step"] == 6
+    assert training.read_state(tmp_path)["images_seen"] == 48
+    assert training.restore(tmp_path).train_steps == 6
+    assert _fit(resumed, tiny_dataset, 6, tmp_path) is None  # already done: no-op
+
+
+def test_damaged_latest_checkpoint_falls_back_to_previous(tiny_model, tiny_dataset, tmp_path):
+    _fit(tiny_model, tiny_dataset, 4, tmp_path)
+    (tmp_path / "checkpoint.keras").write_bytes(b"truncated")
+    assert training.restore(tmp_path).train_steps == 2
+    assert training.restore(tmp_path / "empty") is None
+
+
+class _PoisonAfter(keras.callbacks.Callback):
+    """Makes the discriminator produce NaN from step `step` on (a diverging run)."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.model.train_steps == self.step:
+            kernel = self.model.discriminator.layers[-1].kernel
+            kernel.assign(tf.fill(kernel.shape, float("nan")))
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_model, tiny_dataset,
+                                                               tmp_path):
+    with pytest.raises(training.NonFiniteLossError, match=r"d_loss became nan at training step 3"):
+        training.fit_gan(tiny_model, tiny_dataset, 10, tmp_path, batch_size=8,
+                         checkpoint_every=2, verbose=0, callbacks=[_PoisonAfter(2)])
+    good = training.restore(tmp_path)
+    assert good.train_steps == 2
+    kernel = good.discriminator.layers[-1].kernel.numpy()
+    assert np.isfinite(kernel).all()

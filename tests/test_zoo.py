@@ -1,0 +1,87 @@
+"""The registry: listing, building, loading verified weights, and its errors."""
+import json
+
+import numpy as np
+import pytest
+
+import ganzoo
+from ganzoo import zoo
+
+
+def test_real_zoo_lists_dcgan_anime(monkeypatch):
+    monkeypatch.delenv("GANZOO_HOME", raising=False)
+    assert "dcgan-anime" in ganzoo.list_models()
+    config = ganzoo.get_config("dcgan-anime")
+    assert config["variant"] == "dcgan" and config["image_shape"] == [64, 64, 3]
+
+
+def test_every_real_entry_builds_with_its_declared_shape(monkeypatch):
+    monkeypatch.delenv("GANZOO_HOME", raising=False)
+    for name in ganzoo.list_models():
+        model = ganzoo.build(name)
+        config = ganzoo.get_config(name)
+        assert model.image_shape == tuple(config["image_shape"])
+        assert model.latent_dim == config["latent_dim"]
+        assert model.d_optimizer.learning_rate.numpy() == pytest.approx(
+            config["optimizers"]["d"]["config"]["learning_rate"])
+
+
+def test_build_is_compiled_and_fresh(tmp_zoo):
+    model = ganzoo.build("tiny-dcgan")
+    assert model.train_steps == 0
+    assert model.g_optimizer is not model.d_optimizer
+
+
+def test_load_uses_the_shipped_weights(tmp_zoo):
+    model = ganzoo.load("tiny-dcgan")
+    reference = ganzoo.build("tiny-dcgan")
+    reference.sampling_generator.load_weights(
+        tmp_zoo / "pretrained" / "tiny-dcgan" / "generator.weights.h5")
+    np.testing.assert_array_equal(model.sample(4, seed=0), reference.sample(4, seed=0))
+    assert model.sample(4, seed=0).shape == (4, 16, 16, 3)
+
+
+def test_unknown_name_lists_close_matches(tmp_zoo):
+    with pytest.raises(zoo.UnknownModelError, match="Did you mean tiny-dcgan") as info:
+        ganzoo.load("tiny-dcgna")
+    assert "Available: tiny-dcgan" in str(info.value)
+
+
+def test_checksum_mismatch_is_refused_before_loading(tmp_zoo):
+    weights = tmp_zoo / "pretrained" / "tiny-dcgan" / "generator.weights.h5"
+    config = json.loads((tmp_zoo / "zoo_configs" / "tiny-dcgan.json").read_text())
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(zoo.WeightsError) as info:
+        ganzoo.load("tiny-dcgan")
+    message = str(info.value)
+    assert str(weights) in message and config["weights"]["sha256"] in message
+    assert zoo.sha256_of(weights) in message and "not loaded" in message
+
+
+def test_missing_weights_file(tmp_zoo):
+    (tmp_zoo / "pretrained" / "tiny-dcgan" / "generator.weights.h5").unlink()
+    with pytest.raises(zoo.WeightsError, match="is missing"):
+        ganzoo.load("tiny-dcgan")
+
+
+def test_entry_without_weights_says_to_train(tmp_zoo):
+    path = tmp_zoo / "zoo_configs" / "tiny-dcgan.json"
+    config = json.loads(path.read_text())
+    config["weights"] = None
+    path.write_text(json.dumps(config))
+    with pytest.raises(zoo.WeightsError, match="has no pretrained weights yet"):
+        ganzoo.load("tiny-dcgan")
+
+
+def test_publish_copies_weights_and_records_checksum(tmp_zoo, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    model = ganzoo.build("tiny-dcgan", seed=5)
+    model.sampling_generator.save_weights(run_dir / "generator.weights.h5")
+    config = zoo.publish(run_dir, "tiny-dcgan", record={"training": {"steps": 7}})
+    assert config["training"]["steps"] == 7 and config["training"]["batch_size"] == 8
+    assert ganzoo.get_config("tiny-dcgan")["weights"]["sha256"] == config["weights"]["sha256"]
+    np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(2, seed=1),
+                                  model.sample(2, seed=1))
