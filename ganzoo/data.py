@@ -227,7 +227,8 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
     if cache is True or (cache == "auto" and fits):
         dataset = dataset.cache()
     if shuffle:
-        dataset = dataset.shuffle(min(count or 20_000, 20_000), seed=seed, reshuffle_each_iteration=True)
+        buffer = min(count or 20_000, 20_000)
+        dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
     dataset = dataset.batch(int(batch_size), drop_remainder=True)

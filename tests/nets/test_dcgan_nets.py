@@ -18,17 +18,18 @@ def test_shapes(size, channels):
 
 def test_published_layer_choices():
     generator = dcgan_generator(10, (32, 32, 3), base_filters=8)
-    convs = [l for l in generator.layers if isinstance(l, keras.layers.Conv2DTranspose)]
+    convs = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2DTranspose)]
     assert [c.filters for c in convs] == [16, 8, 3]  # widths halve towards the image
     assert all(c.kernel_size == (4, 4) and c.strides == (2, 2) for c in convs)
     assert generator.layers[-1].activation is keras.activations.tanh
     discriminator = dcgan_discriminator((32, 32, 3), base_filters=8)
-    norms = [l for l in discriminator.layers if isinstance(l, keras.layers.BatchNormalization)]
-    convs = [l for l in discriminator.layers if isinstance(l, keras.layers.Conv2D)]
+    norms = [layer for layer in discriminator.layers
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    convs = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [c.filters for c in convs] == [8, 16, 32]
     assert len(norms) == len(convs) - 1  # no batch norm on the input layer
-    leaky = [l for l in discriminator.layers if isinstance(l, keras.layers.LeakyReLU)]
-    assert all(abs(l.negative_slope - 0.2) < 1e-9 for l in leaky)
+    leaky = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.LeakyReLU)]
+    assert all(abs(layer.negative_slope - 0.2) < 1e-9 for layer in leaky)
     stddev = float(np.std(convs[-1].kernel.numpy()))
     assert 0.015 < stddev < 0.025  # N(0, 0.02) initialisation
 
