@@ -5,6 +5,7 @@
   ganzoo sample NAME [--num 64] [--seed 0] [--cols 8] [--out grid.png]
   ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR] [--batch_size B]
   ganzoo export NAME --out DIR [--version 1] [--overwrite]
+  ganzoo evaluate NAME --data PATH_OR_TFDS [--num 10000] [--num_real 10000] [--out r.json]
 
 `train` resumes when RUN_DIR already holds a checkpoint: run the same command again.
 """
@@ -28,9 +29,10 @@ flags.DEFINE_integer("batch_size", None, "train: batch size (default: the entry'
 flags.DEFINE_integer("checkpoint_every", None, "train: steps between checkpoints.")
 flags.DEFINE_integer("version", 1, "export: model version sub-directory.")
 flags.DEFINE_bool("overwrite", False, "export: replace an existing non-empty version.")
+flags.DEFINE_integer("num_real", None, "evaluate: real images (default: --num).")
 flags.DEFINE_string("run", None, "export/sample: use the generator of this training run dir.")
 
-COMMANDS = ("list", "info", "sample", "train", "export")
+COMMANDS = ("list", "info", "sample", "train", "export", "evaluate")
 USAGE = "usage: ganzoo {" + ",".join(COMMANDS) + "} [NAME] [--flags]; see ganzoo --help"
 
 
@@ -118,6 +120,22 @@ def cmd_export(name):
     print(f"Exported {name} to {path}")
 
 
+def cmd_evaluate(name):
+    from ganzoo.metrics import evaluate
+
+    if not FLAGS.data:
+        raise UsageError("evaluate needs --data: the real images to compare with.")
+    results = evaluate(_model_for_sampling(name), FLAGS.data, num_fake=FLAGS.num,
+                       num_real=FLAGS.num_real or FLAGS.num, seed=FLAGS.seed or 0,
+                       data_dir=FLAGS.data_dir)
+    results["entry"] = name
+    text = json.dumps(results, indent=2)
+    print(text)
+    if FLAGS.out:
+        with open(FLAGS.out, "w") as f:
+            f.write(text + "\n")
+
+
 def main(argv):
     if len(argv) < 2 or argv[1] not in COMMANDS:
         raise app.UsageError(USAGE)
@@ -130,6 +148,7 @@ def main(argv):
         target = args[0]
     from ganzoo import data, training, zoo
 
+    # FileNotFoundError covers missing Inception weights (InceptionWeightsError).
     known = (ValueError, KeyError, FileExistsError, FileNotFoundError, zoo.WeightsError,
              data.DataError, training.NonFiniteLossError)
     try:

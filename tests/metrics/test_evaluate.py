@@ -1,0 +1,20 @@
+"""`ganzoo.metrics.evaluate` end to end on a tiny model and tiny real data (real Inception)."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import blob_images
+from ganzoo.metrics import evaluate, inception
+
+
+@pytest.mark.skipif(inception.find_torchscript_weights() is None,
+                    reason=f"FID Inception weights absent: {inception.WHEEL_HINT}")
+def test_evaluate_reports_numbers_and_sample_counts(tiny_model, tmp_path):
+    for i, image in enumerate(blob_images(8)):
+        Image.fromarray(image).save(tmp_path / f"{i}.png")
+    results = evaluate(tiny_model, tmp_path, num_fake=6, num_real=6, batch_size=4)
+    assert results["n_real"] == 6 and results["n_fake"] == 6
+    assert np.isfinite(results["fid"]) and results["fid"] > 0  # noise vs squares: far apart
+    assert np.isfinite(results["kid"])
+    with pytest.raises(ValueError, match="has only 8 images"):
+        evaluate(tiny_model, tmp_path, num_fake=2, num_real=20, batch_size=4)
