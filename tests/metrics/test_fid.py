@@ -24,7 +24,8 @@ def test_fid_of_a_set_with_itself_is_zero():
 
 def test_fid_of_two_gaussians_matches_the_closed_form():
     # Diagonal covariances commute: Tr((S1 S2)^1/2) = sum sqrt(s1_i s2_i), so
-    # FID = |mu1 - mu2|^2 + sum (s1 + s2 - 2 sqrt(s1 s2)) = |mu1 - mu2|^2 + sum (sqrt s1 - sqrt s2)^2
+    # FID = |mu1 - mu2|^2 + sum (s1 + s2 - 2 sqrt(s1 s2))
+    #     = |mu1 - mu2|^2 + sum (sqrt s1 - sqrt s2)^2
     mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
     s1, s2 = np.array([1.0, 4.0, 9.0]), np.array([4.0, 1.0, 1.0])
     expected = 5.0 + (1 - 2) ** 2 + (2 - 1) ** 2 + (3 - 1) ** 2
