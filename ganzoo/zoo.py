@@ -27,8 +27,8 @@ class WeightsError(RuntimeError):
 
 def zoo_root():
     """Folder holding zoo_configs/ and pretrained/: $GANZOO_HOME, the copy packaged in the
-    wheel (ganzoo/zoo/), or the source checkout's top level, in that order."""
-    candidates = [os.environ.get("GANZOO_HOME"), _PACKAGE_DIR / "zoo", _PACKAGE_DIR.parent]
+    wheel (ganzoo/_zoo_data/), or the source checkout's top level, in that order."""
+    candidates = [os.environ.get("GANZOO_HOME"), _PACKAGE_DIR / "_zoo_data", _PACKAGE_DIR.parent]
     for candidate in candidates:
         if candidate and (Path(candidate) / "zoo_configs").is_dir():
             return Path(candidate)
