@@ -1,4 +1,5 @@
-"""Sample-quality metrics on the standard FID Inception features: FID and KID.
+"""Sample-quality metrics on the standard FID Inception features: FID, KID, precision/recall.
+(`parzen` holds the 2014 Parzen-window log-likelihood, which works on pixels.)
 
 `evaluate(model, real_source)` streams real images (any `ganzoo.data` source) and generated
 images through the Inception network in batches and returns a dict with the numbers and the
@@ -46,10 +47,12 @@ def collect_features(batches, extract, total, label):
 
 def evaluate(model, real_source, num_fake=10_000, num_real=10_000, batch_size=50, seed=0,
              data_dir=None, pt_path=None):
-    """FID and KID of `model`'s samples against `real_source`; returns a JSON-ready dict."""
+    """FID, KID and precision/recall (k=3) of `model`'s samples against `real_source`;
+    returns a JSON-ready dict that records the sample counts."""
     from ganzoo.metrics.fid import FeatureStatistics, fid_from_statistics
     from ganzoo.metrics.inception import FEATURE_DIM, feature_extractor
     from ganzoo.metrics.kid import kernel_inception_distance
+    from ganzoo.metrics.precision_recall import precision_recall
 
     extract = feature_extractor(pt_path)
     real = collect_features(real_image_batches(real_source, model.image_shape, num_real,
@@ -61,6 +64,8 @@ def evaluate(model, real_source, num_fake=10_000, num_real=10_000, batch_size=50
                               FeatureStatistics(FEATURE_DIM).update(fake))
     kid_mean, kid_std = kernel_inception_distance(real, fake, subset_size=min(1000, num_real,
                                                                             num_fake))
+    precision, recall = precision_recall(real, fake)
     return {"fid": round(fid, 3), "kid": round(kid_mean, 5), "kid_std": round(kid_std, 5),
+            "precision": round(precision, 4), "recall": round(recall, 4),
             "n_real": num_real, "n_fake": num_fake, "inception": "FID Inception 2015-12-05",
             "real_source": str(real_source), "seed": seed}

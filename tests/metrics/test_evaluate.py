@@ -16,5 +16,6 @@ def test_evaluate_reports_numbers_and_sample_counts(tiny_model, tmp_path):
     assert results["n_real"] == 6 and results["n_fake"] == 6
     assert np.isfinite(results["fid"]) and results["fid"] > 0  # noise vs squares: far apart
     assert np.isfinite(results["kid"])
+    assert 0 <= results["precision"] <= 1 and 0 <= results["recall"] <= 1
     with pytest.raises(ValueError, match="has only 8 images"):
         evaluate(tiny_model, tmp_path, num_fake=2, num_real=20, batch_size=4)
