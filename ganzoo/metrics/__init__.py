@@ -45,6 +45,32 @@ def collect_features(batches, extract, total, label):
     return np.concatenate(features)
 
 
+def real_features(source, image_shape, num, batch_size=50, seed=0, data_dir=None,
+                  extract=None, pt_path=None):
+    """Inception features of `num` real images, computed once and cached (float32 .npz under
+    the ganzoo cache dir, keyed by source, size, count, shape and seed)."""
+    import hashlib
+    import os
+
+    from ganzoo.metrics.inception import cache_dir, feature_extractor
+
+    stat = os.stat(source) if os.path.exists(str(source)) else None
+    key = hashlib.sha256(repr((os.path.abspath(str(source)), stat and stat.st_size, num,
+                               tuple(image_shape), seed)).encode()).hexdigest()[:16]
+    path = cache_dir() / "real_features" / f"{key}.npz"
+    if path.is_file():
+        with np.load(path) as cached:
+            return cached["features"].astype(np.float64)
+    extract = extract or feature_extractor(pt_path)
+    features = collect_features(real_image_batches(source, image_shape, num, batch_size, seed,
+                                                   data_dir), extract, num, "real")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, features=features.astype(np.float32), source=str(source))
+    os.replace(tmp, path)
+    return features
+
+
 def evaluate(model, real_source, num_fake=10_000, num_real=10_000, batch_size=50, seed=0,
              data_dir=None, pt_path=None):
     """FID, KID and precision/recall (k=3) of `model`'s samples against `real_source`;
@@ -55,9 +81,8 @@ def evaluate(model, real_source, num_fake=10_000, num_real=10_000, batch_size=50
     from ganzoo.metrics.precision_recall import precision_recall
 
     extract = feature_extractor(pt_path)
-    real = collect_features(real_image_batches(real_source, model.image_shape, num_real,
-                                               batch_size, seed, data_dir),
-                            extract, num_real, "real")
+    real = real_features(real_source, model.image_shape, num_real, batch_size, seed,
+                         data_dir, extract=extract)
     fake = collect_features(generated_image_batches(model, num_fake, batch_size, seed),
                             extract, num_fake, "generated")
     fid = fid_from_statistics(FeatureStatistics(FEATURE_DIM).update(real),
