@@ -88,7 +88,12 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         self._uint8_generator = None
+        self.create_state()
         self.build()
+
+    def create_state(self):
+        """Hook for a variant's own training state (e.g. BEGAN's k_t): Keras requires all
+        variables to exist before the model is built."""
 
     # ----------------------------------------------------------------- Keras plumbing
     def build(self, input_shape=None):
@@ -183,6 +188,31 @@ class GAN(keras.Model):
     def sample_latent(self, batch_size):
         """z ~ N(0, I) from the model's own seeded generator (its state is checkpointed)."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def discriminator_step(self, real_images, objective):
+        """Step 1 of the GAN algorithm: G fixed, one optimizer step of D (or the critic) on
+        `objective(real_outputs, fake_outputs, real_images, fake_images)`, fresh z. The
+        objective returns the loss, or a dict with the loss under "loss" plus values to
+        report; this returns what the objective returned."""
+        fake_images = self.generator(self.sample_latent(tf.shape(real_images)[0]),
+                                     training=True)
+        with tf.GradientTape() as tape:
+            real_outputs = self.discriminator(real_images, training=True)
+            fake_outputs = self.discriminator(fake_images, training=True)
+            result = objective(real_outputs, fake_outputs, real_images, fake_images)
+            loss = result["loss"] if isinstance(result, dict) else result
+        self.descend(tape, loss, self.discriminator, self.d_optimizer)
+        return result
+
+    def generator_step(self, batch_size, objective):
+        """Step 2: D fixed, one optimizer step of G on `objective(fake_outputs, fake_images)`
+        for a fresh batch of z; then the EMA generator follows."""
+        with tf.GradientTape() as tape:
+            fake_images = self.generator(self.sample_latent(batch_size), training=True)
+            loss = objective(self.discriminator(fake_images, training=True), fake_images)
+        self.descend(tape, loss, self.generator, self.g_optimizer)
+        self.update_ema()
+        return loss
 
     @staticmethod
     def descend(tape, loss, network, optimizer):

@@ -56,18 +56,31 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
     return keras.Model(z, images, name=name)
 
 
-def dcgan_discriminator(image_shape, base_filters=64, name="discriminator"):
-    """images (batch, H, W, C) in [-1, 1] -> real/fake logit (batch, 1)."""
+_NORMS = {
+    "batch": layers.BatchNormalization,
+    # WGAN-GP (Gulrajani et al. 2017, Section 4): the penalty is per sample, so the critic
+    # must not mix samples through batch statistics; layer norm is the paper's suggestion.
+    "layer": layers.LayerNormalization,
+    "none": None,
+}
+
+
+def dcgan_discriminator(image_shape, base_filters=64, norm="batch", name="discriminator"):
+    """images (batch, H, W, C) in [-1, 1] -> real/fake logit (batch, 1).
+    `norm`: "batch" (Radford et al.), "layer" or "none" (critics with a gradient penalty)."""
+    if norm not in _NORMS:
+        raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}.")
     stages = _num_stages(image_shape)
     images = keras.Input(tuple(image_shape), name="images")
     x = images
     width = base_filters
     for stage in range(stages):
         x = layers.Conv2D(
-            width, 4, strides=2, padding="same", use_bias=stage == 0, kernel_initializer=_INIT
+            width, 4, strides=2, padding="same", use_bias=stage == 0 or norm == "none",
+            kernel_initializer=_INIT
         )(x)
-        if stage > 0:  # Radford et al.: no batch norm on the discriminator's input layer.
-            x = layers.BatchNormalization()(x)
+        if stage > 0 and _NORMS[norm]:  # Radford et al.: none on the input layer
+            x = _NORMS[norm]()(x)
         x = layers.LeakyReLU(0.2)(x)
         width *= 2
     x = layers.Flatten()(x)

@@ -1,4 +1,17 @@
 """One module per GAN objective; `VARIANTS` maps the config name to the class."""
+from ganzoo.variants.began import BEGAN
 from ganzoo.variants.dcgan import DCGAN
+from ganzoo.variants.fgan import FGAN
+from ganzoo.variants.lsgan import LSGAN
+from ganzoo.variants.vanilla import VanillaGAN
+from ganzoo.variants.wgan import WGAN, WGANGP
 
-VARIANTS = {"dcgan": DCGAN}
+VARIANTS = {
+    "vanilla": VanillaGAN,
+    "dcgan": DCGAN,
+    "lsgan": LSGAN,
+    "wgan": WGAN,
+    "wgan-gp": WGANGP,
+    "began": BEGAN,
+    "fgan": FGAN,
+}

@@ -13,22 +13,10 @@ class DCGAN(GAN):
 
     def train_step(self, data):
         real_images, _ = self.unpack(data)
-        batch_size = tf.shape(real_images)[0]
-
         # Step 1: fix G, update D to maximise log D(x) + log(1 - D(G(z))).
-        fake_images = self.generator(self.sample_latent(batch_size), training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
-            d_loss = losses.discriminator_cross_entropy(real_logits, fake_logits)
-        self.descend(tape, d_loss, self.discriminator, self.d_optimizer)
-
+        d_loss = self.discriminator_step(
+            real_images, lambda real, fake, *_: losses.discriminator_cross_entropy(real, fake))
         # Step 2: fix D, update G to minimise -log D(G(z)).
-        with tf.GradientTape() as tape:
-            fake_images = self.generator(self.sample_latent(batch_size), training=True)
-            g_loss = losses.generator_non_saturating(
-                self.discriminator(fake_images, training=True)
-            )
-        self.descend(tape, g_loss, self.generator, self.g_optimizer)
-        self.update_ema()
+        g_loss = self.generator_step(
+            tf.shape(real_images)[0], lambda fake, _: losses.generator_non_saturating(fake))
         return self.report(d_loss=d_loss, g_loss=g_loss)
