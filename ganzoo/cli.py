@@ -3,6 +3,7 @@
   ganzoo list
   ganzoo info NAME
   ganzoo sample NAME [--num 64] [--seed 0] [--cols 8] [--out grid.png]
+                     [--labels blonde,black | --grid_by_class]   (conditional entries)
   ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR] [--batch_size B]
   ganzoo export NAME --out DIR [--version 1] [--overwrite]
   ganzoo evaluate NAME --data PATH_OR_TFDS [--num 10000] [--num_real 10000] [--out r.json]
@@ -21,6 +22,10 @@ flags.DEFINE_integer("num", 64, "sample: number of images.")
 flags.DEFINE_integer("seed", None, "sample: noise seed (same seed, same images); "
                      "train: seed of a new run's noise.")
 flags.DEFINE_integer("cols", None, "sample: grid columns (default: square-ish).")
+flags.DEFINE_list("labels", None, "sample: class labels (ints or names), one for all or "
+                  "one per sample; default: uniform over classes.")
+flags.DEFINE_bool("grid_by_class", False, "sample: one row per class, --num columns, the "
+                  "same noise down each column.")
 flags.DEFINE_string("out", None, "sample: PNG path; train: run directory; export: directory.")
 flags.DEFINE_string("data", None, "train: image folder, .zip, .npz or tfds:NAME.")
 flags.DEFINE_string("data_dir", None, "train: tensorflow-datasets data_dir for tfds:NAME.")
@@ -73,8 +78,18 @@ def cmd_sample(name):
     from ganzoo.images import save_grid
 
     out = FLAGS.out or f"{name}.png"
-    images = _model_for_sampling(name).sample(FLAGS.num, seed=FLAGS.seed)
-    save_grid(images, out, cols=FLAGS.cols)
+    model = _model_for_sampling(name)
+    cols = FLAGS.cols
+    if FLAGS.grid_by_class:
+        images, cols = model.sample_by_class(FLAGS.num, seed=FLAGS.seed), FLAGS.num
+    else:
+        labels = FLAGS.labels
+        if labels is not None:
+            labels = [int(v) if v.lstrip("-").isdigit() and v not in (model.class_names or [])
+                      else v for v in labels]
+            labels = labels[0] if len(labels) == 1 else labels
+        images = model.sample(FLAGS.num, labels=labels, seed=FLAGS.seed)
+    save_grid(images, out, cols=cols)
     print(f"Wrote {len(images)} samples from {name} to {out}")
 
 
@@ -100,7 +115,7 @@ def cmd_train(name):
     else:
         print(f"Resuming {run_dir} from step {model.train_steps}")
     dataset = data.image_dataset(FLAGS.data, model.image_shape, batch_size, repeat=True,
-                                 data_dir=FLAGS.data_dir, with_labels=False)
+                                 data_dir=FLAGS.data_dir, with_labels=model.conditional)
     training.fit_gan(model, dataset, steps, run_dir, batch_size=batch_size,
                      checkpoint_every=FLAGS.checkpoint_every or recipe.get("checkpoint_every",
                                                                             500),

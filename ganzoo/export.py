@@ -1,8 +1,9 @@
 """TensorFlow Serving export, shared by every variant, built with `keras.export.ExportArchive`.
 
 `export(model, "models")` writes `models/<name>/<version>/` (the layout TF Serving watches) with
-a `serving_default` signature: named float32 input `z` [None, latent_dim] -> named uint8
-output `images` [None, H, W, C]. The exported generator is the one `sample` uses (EMA if any).
+a `serving_default` signature: named float32 input `z` [None, latent_dim] (plus int32 `labels`
+[None] for conditional models) -> named uint8 output `images` [None, H, W, C]. The exported
+generator is the one `sample` uses (EMA if any).
 
 `rest_predict` runs a TF Serving REST `:predict` request body (row "instances" or columnar
 "inputs" format) through a loaded signature exactly as the server maps JSON to tensors, so
@@ -36,14 +37,14 @@ def export(model, directory, version=1, name=None, overwrite=False):
     generator = model.sampling_generator
     archive = keras.export.ExportArchive()
     archive.track(generator)
+    signature = [tf.TensorSpec([None, model.latent_dim], tf.float32, name="z")]
+    if model.conditional:  # class-conditional models take a second named input
+        signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
 
-    def serve(z):
-        return {"images": to_uint8(generator(z, training=False))}
+    def serve(z, labels=None):
+        return {"images": to_uint8(model.synthesize(z, labels, generator=generator))}
 
-    archive.add_endpoint(
-        "serving_default", serve,
-        input_signature=[tf.TensorSpec([None, model.latent_dim], tf.float32, name="z")],
-    )
+    archive.add_endpoint("serving_default", serve, input_signature=signature)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failed export never leaves half a model where
     # TF Serving would pick it up, and an existing export survives a failed overwrite.

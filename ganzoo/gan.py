@@ -61,8 +61,12 @@ class GAN(keras.Model):
 
     loss_names = ("d_loss", "g_loss")
     default_optimizer = _DEFAULT_OPTIMIZER
+    # How a conditional variant's discriminator sees the class: None (unconditional),
+    # "input" (CGAN: labels are a second input) or "auxiliary" (AC-GAN: a class head).
+    discriminator_conditioning = None
 
-    def __init__(self, generator, discriminator, ema_decay=None, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, ema_decay=None, seed=None, num_classes=None,
+                 class_names=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(generator, dict):
             generator = keras.saving.deserialize_keras_object(generator)
@@ -70,13 +74,29 @@ class GAN(keras.Model):
             discriminator = keras.saving.deserialize_keras_object(discriminator)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = int(generator.input_shape[-1])
-        self.image_shape = tuple(int(d) for d in generator.output_shape[1:])
-        if tuple(discriminator.input_shape[1:]) != self.image_shape:
+        # A conditional generator takes [z, labels]; a conditional (CGAN) discriminator
+        # takes [images, labels]; an AC-GAN discriminator takes images and predicts labels.
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.image_shape = tuple(int(d) for d in generator.outputs[0].shape[1:])
+        if tuple(discriminator.inputs[0].shape[1:]) != self.image_shape:
             raise ValueError(
-                f"The discriminator takes images of shape {discriminator.input_shape[1:]}, "
+                f"The discriminator takes images of shape {discriminator.inputs[0].shape[1:]}, "
                 f"but the generator makes {self.image_shape}."
             )
+        self.num_classes = None if num_classes is None else int(num_classes)
+        if self.num_classes is not None and self.discriminator_conditioning is None:
+            raise ValueError(f"{type(self).__name__} is unconditional; num_classes needs a "
+                             f"conditional variant (cgan, acgan).")
+        if self.num_classes is None and self.discriminator_conditioning is not None:
+            raise ValueError(f"{type(self).__name__} is conditional: give num_classes.")
+        if (len(generator.inputs) == 2) != (self.num_classes is not None):
+            raise ValueError("A conditional generator (inputs [z, labels]) needs num_classes, "
+                             "and num_classes needs a conditional generator.")
+        if class_names is not None and len(class_names) != self.num_classes:
+            raise ValueError(f"class_names has {len(class_names)} names for "
+                             f"{self.num_classes} classes.")
+        self.class_names = None if class_names is None else [str(c) for c in class_names]
+        self.discriminator_takes_labels = len(discriminator.inputs) == 2
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay!r}.")
         self.ema_decay = ema_decay
@@ -100,8 +120,23 @@ class GAN(keras.Model):
         # Both sub-models are functional and already built; nothing is shape-dependent here.
         self.built = True
 
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
+    @property
+    def conditional(self):
+        return self.num_classes is not None
+
+    def call(self, z, labels=None, training=False):
+        return self.synthesize(z, labels, training=training)
+
+    def synthesize(self, z, labels=None, training=False, generator=None):
+        """G(z) or, for conditional models, G(z, labels)."""
+        generator = generator or self.generator
+        return generator(z if labels is None else [z, labels], training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        """D(x), or D(x, labels) when the discriminator is conditioned on the class."""
+        if self.discriminator_takes_labels:
+            return self.discriminator([images, labels], training=training)
+        return self.discriminator(images, training=training)
 
     @property
     def metrics(self):
@@ -114,6 +149,8 @@ class GAN(keras.Model):
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             ema_decay=self.ema_decay,
             seed=self.seed,
+            num_classes=self.num_classes,
+            class_names=self.class_names,
         )
         return config
 
@@ -183,33 +220,43 @@ class GAN(keras.Model):
                 f"(batch, height, width, channels) in [-1, 1]; the dataset gives {shape}. "
                 f"ganzoo.data.image_dataset(..., image_shape={self.image_shape}) resizes for you."
             )
+        if self.conditional and labels is None:
+            raise ValueError(f"{self.name} is conditional on {self.num_classes} classes: fit it "
+                             f"on (images, labels) batches, e.g. an .npz with a label array.")
         return images, labels
 
     def sample_latent(self, batch_size):
         """z ~ N(0, I) from the model's own seeded generator (its state is checkpointed)."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
-    def discriminator_step(self, real_images, objective):
+    def sample_labels(self, batch_size):
+        """Class labels drawn uniformly, for the generated half of a conditional batch."""
+        return keras.random.randint((batch_size,), 0, self.num_classes, dtype="int32",
+                                    seed=self.seed_generator)
+
+    def discriminator_step(self, real_images, objective, real_labels=None, fake_labels=None):
         """Step 1 of the GAN algorithm: G fixed, one optimizer step of D (or the critic) on
-        `objective(real_outputs, fake_outputs, real_images, fake_images)`, fresh z. The
-        objective returns the loss, or a dict with the loss under "loss" plus values to
-        report; this returns what the objective returned."""
-        fake_images = self.generator(self.sample_latent(tf.shape(real_images)[0]),
-                                     training=True)
+        `objective(real_outputs, fake_outputs, real_images, fake_images)`, fresh z (and the
+        given labels for conditional models). The objective returns the loss, or a dict
+        with the loss under "loss" plus values to report; this returns what it returned."""
+        fake_images = self.synthesize(self.sample_latent(tf.shape(real_images)[0]),
+                                      fake_labels, training=True)
         with tf.GradientTape() as tape:
-            real_outputs = self.discriminator(real_images, training=True)
-            fake_outputs = self.discriminator(fake_images, training=True)
+            real_outputs = self.discriminate(real_images, real_labels, training=True)
+            fake_outputs = self.discriminate(fake_images, fake_labels, training=True)
             result = objective(real_outputs, fake_outputs, real_images, fake_images)
             loss = result["loss"] if isinstance(result, dict) else result
         self.descend(tape, loss, self.discriminator, self.d_optimizer)
         return result
 
-    def generator_step(self, batch_size, objective):
+    def generator_step(self, batch_size, objective, fake_labels=None):
         """Step 2: D fixed, one optimizer step of G on `objective(fake_outputs, fake_images)`
-        for a fresh batch of z; then the EMA generator follows."""
+        for a fresh batch of z (and `fake_labels`); then the EMA generator follows."""
         with tf.GradientTape() as tape:
-            fake_images = self.generator(self.sample_latent(batch_size), training=True)
-            loss = objective(self.discriminator(fake_images, training=True), fake_images)
+            fake_images = self.synthesize(self.sample_latent(batch_size), fake_labels,
+                                          training=True)
+            loss = objective(self.discriminate(fake_images, fake_labels, training=True),
+                             fake_images)
         self.descend(tape, loss, self.generator, self.g_optimizer)
         self.update_ema()
         return loss
@@ -255,40 +302,94 @@ class GAN(keras.Model):
         rng = np.random.default_rng(check_seed(seed))
         return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
 
-    def generate(self, z, batch_size=256):
-        """Latent vectors (n, latent_dim) -> uint8 images (n, H, W, C), in batches."""
+    def parse_labels(self, labels, n):
+        """Class labels for n samples as int32: ints, class names or one value for all n."""
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError(f"{self.name} is unconditional: it takes no labels.")
+            return None
+        values = [labels] * n if np.ndim(labels) == 0 else list(np.asarray(labels).tolist())
+        if len(values) != n:
+            raise ValueError(f"Got {len(values)} labels for {n} samples; give one label per "
+                             f"sample or a single label for all.")
+        names = self.class_names or [str(i) for i in range(self.num_classes)]
+        parsed = []
+        for value in values:
+            if isinstance(value, str) and value in names:
+                parsed.append(names.index(value))
+            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+                    and 0 <= value < self.num_classes:
+                parsed.append(int(value))
+            else:
+                raise ValueError(f"Unknown label {value!r}: use an int in [0, "
+                                 f"{self.num_classes - 1}] or one of the class names "
+                                 f"{', '.join(names)}.")
+        return np.asarray(parsed, np.int32)
+
+    def generate(self, z, labels=None, *, batch_size=256):
+        """Latent vectors (n, latent_dim) [+ labels for conditional models] -> uint8 images
+        (n, H, W, C), in batches."""
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim or len(z) == 0:
             raise ValueError(
                 f"z must have shape (n, {self.latent_dim}) with n >= 1, got {z.shape}."
             )
         batch_size = check_count(batch_size, "batch_size")
+        if self.conditional and labels is None:
+            raise ValueError(f"{self.name} is conditional: give labels (ints or class "
+                             f"names {self.class_names or list(range(self.num_classes))}).")
+        labels = self.parse_labels(labels, len(z))
         if self._uint8_generator is None:
-            generator = self.sampling_generator
-
-            # One traced graph for every batch size: the batch dimension is left open.
-            @tf.function(input_signature=[tf.TensorSpec([None, self.latent_dim], tf.float32)],
-                         autograph=False)
-            def uint8_generator(latent):
-                return to_uint8(generator(latent, training=False))
-
-            self._uint8_generator = uint8_generator
-        batches = [
-            self._uint8_generator(z[start : start + batch_size]).numpy()
-            for start in range(0, len(z), batch_size)
-        ]
+            self._uint8_generator = self._build_uint8_generator()
+        batches = []
+        for start in range(0, len(z), batch_size):
+            inputs = [z[start : start + batch_size]]
+            if labels is not None:
+                inputs.append(labels[start : start + batch_size])
+            batches.append(self._uint8_generator(*inputs).numpy())
         return np.concatenate(batches)
 
-    def sample(self, n, seed=None, batch_size=256):
-        """n images as a uint8 array (n, H, W, C). The same seed gives bit-identical images."""
-        return self.generate(self.latent_noise(n, seed), batch_size=batch_size)
+    def _build_uint8_generator(self):
+        generator = self.sampling_generator
+        # One traced graph for every batch size: the batch dimension is left open.
+        signature = [tf.TensorSpec([None, self.latent_dim], tf.float32)]
+        if self.conditional:
+            signature.append(tf.TensorSpec([None], tf.int32))
 
-    def interpolate(self, num_points=8, seed=None, start=None, end=None, method="slerp"):
+        @tf.function(input_signature=signature, autograph=False)
+        def uint8_generator(latent, labels=None):
+            return to_uint8(self.synthesize(latent, labels, generator=generator))
+
+        return uint8_generator
+
+    def sample(self, n, *, labels=None, seed=None, batch_size=256):
+        """n images as a uint8 array (n, H, W, C). The same seed (and labels) gives
+        bit-identical images. Conditional models: `labels` are ints, class names or one value
+        for all n; None draws classes uniformly (from the same seed)."""
+        noise = self.latent_noise(n, seed)
+        if self.conditional and labels is None:
+            labels = np.random.default_rng(check_seed(seed)).integers(0, self.num_classes, n)
+        return self.generate(noise, labels, batch_size=batch_size)
+
+    def sample_by_class(self, per_class, *, seed=None):
+        """A (num_classes * per_class) batch, one row per class with the same noise down each
+        column: the style stays fixed while the class changes."""
+        if not self.conditional:
+            raise ValueError(f"{self.name} is unconditional: it has no classes to grid by.")
+        noise = np.tile(self.latent_noise(per_class, seed), (self.num_classes, 1))
+        labels = np.repeat(np.arange(self.num_classes), per_class)
+        return self.generate(noise, labels)
+
+    def interpolate(self, num_points=8, seed=None, start=None, end=None, method="slerp",
+                    label=None):
         """Images along a path between two latent points (drawn from `seed` unless given):
-        `method` is "slerp" (spherical, default) or "lerp" (straight line)."""
+        `method` is "slerp" (spherical, default) or "lerp" (straight line); conditional
+        models keep `label` fixed along the path."""
         num_points = check_count(num_points, "num_points")
         if method not in ("slerp", "lerp"):
             raise ValueError(f"method must be 'slerp' or 'lerp', got {method!r}.")
+        if self.conditional and label is None:
+            raise ValueError(f"{self.name} is conditional: give the label to interpolate in.")
         if start is None or end is None:
             drawn = self.latent_noise(2, seed)
             start = drawn[0] if start is None else start
@@ -303,4 +404,5 @@ class GAN(keras.Model):
             path = [(1.0 - t) * start + t * end for t in steps]
         else:
             path = [slerp(start, end, t) for t in steps]
-        return self.generate(np.stack(path).astype(np.float32))
+        return self.generate(np.stack(path).astype(np.float32),
+                             None if label is None else [label] * num_points)

@@ -157,3 +157,29 @@ def fgan_generator(fake_outputs, divergence, alternative=True):
     if alternative:
         return -ops.mean(row["activation"](fake))
     return -ops.mean(row["conjugate_of_activation"](fake))
+
+
+# --------------------------------------------------------------------------- AC-GAN
+def class_cross_entropy(class_logits, labels):
+    """-E[log P(C = c | X)] from class logits and int labels (Odena et al. 2017, Eq. 3)."""
+    return ops.mean(ops.sparse_categorical_crossentropy(
+        ops.cast(labels, "int32"), _f32(class_logits), from_logits=True))
+
+
+def acgan_discriminator(real_logits, fake_logits, real_class_logits, real_labels,
+                        fake_class_logits, fake_labels):
+    """Odena et al. 2017, Eq. 2-3: D maximises L_S + L_C with
+    L_S = E[log P(S=real | X_real)] + E[log P(S=fake | X_fake)] and
+    L_C = E[log P(C=c | X_real)] + E[log P(C=c | X_fake)]; returned as the loss -(L_S + L_C)."""
+    return (discriminator_cross_entropy(real_logits, fake_logits)
+            + class_cross_entropy(real_class_logits, real_labels)
+            + class_cross_entropy(fake_class_logits, fake_labels))
+
+
+def acgan_generator(fake_logits, fake_class_logits, fake_labels, non_saturating=True):
+    """Odena et al. 2017: G maximises L_C - L_S. As a loss: -L_C(fake) + the G-dependent part
+    of L_S, E[log(1 - D(G(z)))] (`non_saturating=False`, the literal form), or with the
+    non-saturating -log D(G(z)) in its place (default, as in the authors' code)."""
+    adversarial = (generator_non_saturating(fake_logits) if non_saturating
+                   else generator_minimax(fake_logits))
+    return adversarial + class_cross_entropy(fake_class_logits, fake_labels)

@@ -69,12 +69,21 @@ def build(name_or_config, seed=None, compile=True):
         raise ValueError(f"Unknown variant {variant!r}; known: {sorted(VARIANTS)}.")
     latent_dim = int(config["latent_dim"])
     image_shape = tuple(int(d) for d in config["image_shape"])
-    generator = build_network("generator", config["generator"],
+    variant_class = VARIANTS[variant]
+    num_classes = config.get("num_classes")
+    generator_spec, discriminator_spec = dict(config["generator"]), dict(config["discriminator"])
+    if num_classes and variant_class.discriminator_conditioning:
+        generator_spec["num_classes"] = num_classes
+        key = {"input": "num_classes", "auxiliary": "aux_classes"}[
+            variant_class.discriminator_conditioning]
+        discriminator_spec[key] = num_classes
+    generator = build_network("generator", generator_spec,
                               latent_dim=latent_dim, image_shape=image_shape)
-    discriminator = build_network("discriminator", config["discriminator"],
+    discriminator = build_network("discriminator", discriminator_spec,
                                   latent_dim=latent_dim, image_shape=image_shape)
-    model = VARIANTS[variant](
+    model = variant_class(
         generator, discriminator, ema_decay=config.get("ema_decay"), seed=seed,
+        num_classes=num_classes, class_names=config.get("class_names"),
         name=config.get("name", variant).replace("-", "_"), **config.get("objective", {}),
     )
     if compile:

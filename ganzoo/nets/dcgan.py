@@ -11,6 +11,8 @@ import math
 import keras
 from keras import layers
 
+from ganzoo.nets.conditioning import class_head, label_map, with_label_embedding
+
 _INIT = keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
@@ -28,16 +30,18 @@ def _num_stages(image_shape):
     return int(math.log2(height)) - 2
 
 
-def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
-    """z (batch, latent_dim) -> images (batch, H, W, C) in [-1, 1].
+def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None,
+                    name="generator"):
+    """z (batch, latent_dim) -> images (batch, H, W, C) in [-1, 1]; with `num_classes`,
+    [z, labels] -> images (a learned label embedding is joined to z).
 
     The widths are base_filters * 2**k, widest at 4x4 (Radford et al. use base 128 at 64x64
     with 1024 filters at 4x4; `base_filters` scales the whole stack).
     """
     stages = _num_stages(image_shape)
     width = base_filters * 2 ** (stages - 1)
-    z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_INIT)(z)
+    inputs, x = with_label_embedding(keras.Input((latent_dim,), name="z"), num_classes)
+    x = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_INIT)(x)
     x = layers.Reshape((4, 4, width))(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
@@ -53,7 +57,7 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, name="generator"):
     )(x)
     # tanh in float32 even under a mixed policy: images are outputs, not activations.
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model(z, images, name=name)
+    return keras.Model(inputs, images, name=name)
 
 
 _NORMS = {
@@ -65,14 +69,17 @@ _NORMS = {
 }
 
 
-def dcgan_discriminator(image_shape, base_filters=64, norm="batch", name="discriminator"):
+def dcgan_discriminator(image_shape, base_filters=64, norm="batch", num_classes=None,
+                        aux_classes=None, name="discriminator"):
     """images (batch, H, W, C) in [-1, 1] -> real/fake logit (batch, 1).
-    `norm`: "batch" (Radford et al.), "layer" or "none" (critics with a gradient penalty)."""
+    `norm`: "batch" (Radford et al.), "layer" or "none" (critics with a gradient penalty).
+    `num_classes` (CGAN): inputs [images, labels], the label as an extra learned image plane.
+    `aux_classes` (AC-GAN): outputs [logit, class logits (batch, aux_classes)]."""
     if norm not in _NORMS:
         raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}.")
     stages = _num_stages(image_shape)
     images = keras.Input(tuple(image_shape), name="images")
-    x = images
+    inputs, x = label_map(images, num_classes)
     width = base_filters
     for stage in range(stages):
         x = layers.Conv2D(
@@ -85,4 +92,4 @@ def dcgan_discriminator(image_shape, base_filters=64, norm="batch", name="discri
         width *= 2
     x = layers.Flatten()(x)
     logits = layers.Dense(1, kernel_initializer=_INIT, dtype="float32", name="logits")(x)
-    return keras.Model(images, logits, name=name)
+    return keras.Model(inputs, class_head(x, logits, aux_classes), name=name)

@@ -6,26 +6,30 @@ import math
 import keras
 from keras import layers
 
+from ganzoo.nets.conditioning import class_head, with_label_embedding
 
-def mlp_generator(latent_dim, image_shape, hidden=(256, 512, 1024), name="generator"):
-    """z -> Dense/ReLU stack -> tanh pixels reshaped to image_shape."""
-    z = keras.Input((latent_dim,), name="z")
-    x = z
+
+def mlp_generator(latent_dim, image_shape, hidden=(256, 512, 1024), num_classes=None,
+                  name="generator"):
+    """z (or [z, labels]) -> Dense/ReLU stack -> tanh pixels reshaped to image_shape."""
+    inputs, x = with_label_embedding(keras.Input((latent_dim,), name="z"), num_classes)
     for units in hidden:
         x = layers.Dense(units, activation="relu")(x)
     x = layers.Dense(math.prod(image_shape))(x)
     x = layers.Reshape(tuple(image_shape))(x)
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model(z, images, name=name)
+    return keras.Model(inputs, images, name=name)
 
 
-def mlp_discriminator(image_shape, hidden=(1024, 512, 256), dropout=0.3, name="discriminator"):
-    """images -> Dense/LeakyReLU/Dropout stack -> one logit."""
+def mlp_discriminator(image_shape, hidden=(1024, 512, 256), dropout=0.3, num_classes=None,
+                      aux_classes=None, name="discriminator"):
+    """images (or [images, labels]) -> Dense/LeakyReLU/Dropout stack -> one logit
+    (and class logits with `aux_classes`)."""
     images = keras.Input(tuple(image_shape), name="images")
-    x = layers.Flatten()(images)
+    inputs, x = with_label_embedding(layers.Flatten()(images), num_classes, first=images)
     for units in hidden:
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(0.2)(x)
         x = layers.Dropout(dropout)(x)
     logits = layers.Dense(1, dtype="float32", name="logits")(x)
-    return keras.Model(images, logits, name=name)
+    return keras.Model(inputs, class_head(x, logits, aux_classes), name=name)

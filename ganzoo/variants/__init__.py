@@ -1,5 +1,7 @@
 """One module per GAN objective; `VARIANTS` maps the config name to the class."""
+from ganzoo.variants.acgan import ACGAN
 from ganzoo.variants.began import BEGAN
+from ganzoo.variants.cgan import CGAN
 from ganzoo.variants.dcgan import DCGAN
 from ganzoo.variants.fgan import FGAN
 from ganzoo.variants.lsgan import LSGAN
@@ -14,4 +16,6 @@ VARIANTS = {
     "wgan-gp": WGANGP,
     "began": BEGAN,
     "fgan": FGAN,
+    "cgan": CGAN,
+    "acgan": ACGAN,
 }

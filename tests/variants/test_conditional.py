@@ -1,0 +1,143 @@
+"""CGAN and AC-GAN: training on labelled data, the conditional sampler, export with labels."""
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ganzoo
+from conftest import TINY_CONFIG, blob_images
+from ganzoo import losses, zoo
+from ganzoo.export import rest_predict
+
+
+def conditional_config(variant, net="dcgan"):
+    config = json.loads(json.dumps(TINY_CONFIG))
+    config.update(variant=variant, name=f"tiny-{variant}", num_classes=3,
+                  class_names=["red", "green", "blue"])
+    if net == "mlp":
+        config["generator"] = {"type": "mlp", "hidden": [16]}
+        config["discriminator"] = {"type": "mlp", "hidden": [16]}
+    return config
+
+
+def labelled_data():
+    images = blob_images(24).astype(np.float32) / 127.5 - 1
+    labels = np.arange(24) % 3
+    return tf.data.Dataset.from_tensor_slices((images, labels)).batch(8).repeat()
+
+
+@pytest.mark.parametrize("variant,net", [("cgan", "dcgan"), ("cgan", "mlp"),
+                                         ("acgan", "dcgan")])
+def test_fit_save_load(variant, net, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = zoo.build(conditional_config(variant, net), seed=0)
+    history = model.fit(labelled_data(), steps_per_epoch=2, epochs=1, verbose=0)
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.class_names == ["red", "green", "blue"] and loaded.num_classes == 3
+    np.testing.assert_array_equal(loaded.sample(6, labels="green", seed=1),
+                                  model.sample(6, labels="green", seed=1))
+
+
+def test_labels_are_parsed_and_honoured_by_construction():
+    model = zoo.build(conditional_config("cgan"), seed=0)
+    z = model.latent_noise(3, seed=0)
+    by_name = model.generate(z, ["red", "green", "blue"])
+    np.testing.assert_array_equal(by_name, model.generate(z, [0, 1, 2]))
+    np.testing.assert_array_equal(model.generate(z, "blue"), model.generate(z, [2, 2, 2]))
+    # The generator's input for label k differs from label j only in the label embedding:
+    # same z with different labels gives different images, same label gives the same.
+    assert not np.array_equal(model.generate(z, 0), model.generate(z, 1))
+    same = model.sample(4, labels=[1, 1, 2, 0], seed=3)
+    np.testing.assert_array_equal(same, model.sample(4, labels=[1, 1, 2, 0], seed=3))
+    uniform = model.sample(30, seed=4)  # labels drawn from the seed
+    np.testing.assert_array_equal(uniform, model.sample(30, seed=4))
+
+
+@pytest.mark.parametrize("labels,message", [
+    ([0, 1], "Got 2 labels for 3 samples"),
+    (5, "Unknown label 5"),
+    ("purple", r"Unknown label 'purple'.*red, green, blue"),
+    (True, "Unknown label True"),
+])
+def test_bad_labels(labels, message):
+    model = zoo.build(conditional_config("acgan"), seed=0)
+    with pytest.raises(ValueError, match=message):
+        model.sample(3, labels=labels)
+
+
+def test_labels_for_unconditional_and_missing_labels(tiny_model):
+    with pytest.raises(ValueError, match="unconditional: it takes no labels"):
+        tiny_model.sample(2, labels=1)
+    model = zoo.build(conditional_config("cgan"))
+    with pytest.raises(ValueError, match="conditional: give labels"):
+        model.generate(model.latent_noise(2, seed=0))
+    unlabelled = tf.data.Dataset.from_tensor_slices(
+        blob_images(8).astype(np.float32) / 127.5 - 1).batch(4)
+    with pytest.raises(ValueError, match="fit it on \\(images, labels\\)"):
+        model.fit(unlabelled, epochs=1, verbose=0)
+
+
+def test_num_classes_must_match_the_variant(tiny_config):
+    tiny_config["num_classes"] = 3
+    with pytest.raises(ValueError, match="DCGAN is unconditional"):
+        zoo.build(tiny_config)
+    config = conditional_config("cgan")
+    del config["num_classes"], config["class_names"]
+    with pytest.raises(ValueError, match="CGAN is conditional: give num_classes"):
+        zoo.build(config)
+
+
+def test_grid_by_class_keeps_noise_down_columns():
+    model = zoo.build(conditional_config("cgan"), seed=0)
+    grid = model.sample_by_class(4, seed=2)
+    assert grid.shape == (12, 16, 16, 3)
+    z = model.latent_noise(4, seed=2)
+    np.testing.assert_array_equal(grid[4:8], model.generate(z, "green"))
+
+
+def test_export_with_labels_matches_the_model(tmp_path):
+    model = zoo.build(conditional_config("acgan"), seed=0)
+    path = ganzoo.export(model, tmp_path, name="tiny-acgan")
+    signature = tf.saved_model.load(str(path)).signatures["serving_default"]
+    assert sorted(signature.structured_input_signature[1]) == ["labels", "z"]
+    z, labels = model.latent_noise(3, seed=0), np.array([2, 0, 1], np.int32)
+    expected = model.generate(z, labels)
+    np.testing.assert_array_equal(
+        signature(z=tf.constant(z), labels=tf.constant(labels))["images"].numpy(), expected)
+    body = {"instances": [{"z": row, "labels": int(label)}
+                          for row, label in zip(z.tolist(), labels)]}
+    assert rest_predict(signature, body)["predictions"] == expected.tolist()
+
+
+def test_acgan_loss_terms_by_hand():
+    import math
+
+    real, fake = np.array([[1.0]]), np.array([[-2.0]])
+    real_classes, fake_classes = np.array([[2.0, 0.0]]), np.array([[0.0, 1.0]])
+    ce_real = -math.log(math.exp(2) / (math.exp(2) + 1))  # label 0
+    ce_fake = -math.log(math.exp(1) / (1 + math.exp(1)))  # label 1
+    bce = math.log(1 + math.exp(-1.0)) + math.log(1 + math.exp(-2.0))
+    d = losses.acgan_discriminator(real, fake, real_classes, [0], fake_classes, [1])
+    assert float(d) == pytest.approx(bce + ce_real + ce_fake, rel=1e-6)
+    g = losses.acgan_generator(fake, fake_classes, [1])
+    assert float(g) == pytest.approx(math.log(1 + math.exp(2.0)) + ce_fake, rel=1e-6)
+    literal = losses.acgan_generator(fake, fake_classes, [1], non_saturating=False)
+    assert float(literal) == pytest.approx(-math.log(1 + math.exp(-2.0)) + ce_fake, rel=1e-6)
+
+
+def test_acgan_classifier_head_learns_a_separable_toy_set():
+    keras.utils.set_random_seed(0)
+    model = zoo.build(conditional_config("acgan"), seed=0)
+    images = np.zeros((24, 16, 16, 3), np.float32) - 1
+    labels = np.arange(24) % 3
+    for i, label in enumerate(labels):  # class k lights up channel k
+        images[i, ..., label] = 1.0
+    data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(24).repeat()
+    history = model.fit(data, steps_per_epoch=15, epochs=1, verbose=0)
+    _, class_logits = model.discriminator(images, training=False)
+    assert (np.argmax(class_logits.numpy(), -1) == labels).mean() == 1.0
+    assert history.history["real_class_accuracy"][-1] > 0.5
