@@ -29,6 +29,10 @@ flags.DEFINE_bool("grid_by_class", False, "sample: one row per class, --num colu
 flags.DEFINE_string("out", None, "sample: PNG path; train: run directory; export: directory.")
 flags.DEFINE_string("data", None, "train: image folder, .zip, .npz or tfds:NAME.")
 flags.DEFINE_string("data_dir", None, "train: tensorflow-datasets data_dir for tfds:NAME.")
+flags.DEFINE_string("split", None, "train: split of an .npz or tfds source, sliceable as in "
+                    "tensorflow-datasets: train, test, train[:50000] (default: the entry's).")
+flags.DEFINE_list("metrics", ["fid", "kid", "pr"], "evaluate: fid,kid,pr (Inception features; "
+                  "computed together) and/or parzen (pixels; MNIST-style .npz).")
 flags.DEFINE_integer("steps", None, "train: total training steps (default: the entry's).")
 flags.DEFINE_integer("batch_size", None, "train: batch size (default: the entry's).")
 flags.DEFINE_integer("checkpoint_every", None, "train: steps between checkpoints.")
@@ -115,7 +119,8 @@ def cmd_train(name):
     else:
         print(f"Resuming {run_dir} from step {model.train_steps}")
     dataset = data.image_dataset(FLAGS.data, model.image_shape, batch_size, repeat=True,
-                                 data_dir=FLAGS.data_dir, with_labels=model.conditional)
+                                 data_dir=FLAGS.data_dir, with_labels=model.conditional,
+                                 split=FLAGS.split or config["data"].get("split", "train"))
     training.fit_gan(model, dataset, steps, run_dir, batch_size=batch_size,
                      checkpoint_every=FLAGS.checkpoint_every or recipe.get("checkpoint_every",
                                                                             500),
@@ -140,10 +145,21 @@ def cmd_evaluate(name):
 
     if not FLAGS.data:
         raise UsageError("evaluate needs --data: the real images to compare with.")
-    results = evaluate(_model_for_sampling(name), FLAGS.data, num_fake=FLAGS.num,
-                       num_real=FLAGS.num_real or FLAGS.num, seed=FLAGS.seed or 0,
-                       data_dir=FLAGS.data_dir)
-    results["entry"] = name
+    unknown = set(FLAGS.metrics) - {"fid", "kid", "pr", "parzen"}
+    if unknown:
+        raise UsageError(f"Unknown metric(s) {sorted(unknown)}; choose from fid, kid, pr, "
+                         f"parzen.")
+    model = _model_for_sampling(name)
+    results = {"entry": name}
+    if {"fid", "kid", "pr"} & set(FLAGS.metrics):
+        results.update(evaluate(model, FLAGS.data, num_fake=FLAGS.num,
+                                num_real=FLAGS.num_real or FLAGS.num, seed=FLAGS.seed or 0,
+                                data_dir=FLAGS.data_dir))
+    if "parzen" in FLAGS.metrics:
+        from ganzoo.metrics.parzen import evaluate_parzen
+
+        results["parzen"] = evaluate_parzen(model, FLAGS.data, num_samples=FLAGS.num,
+                                            seed=FLAGS.seed or 0)
     text = json.dumps(results, indent=2)
     print(text)
     if FLAGS.out:

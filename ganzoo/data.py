@@ -3,7 +3,8 @@
 `image_dataset(source, image_shape, batch_size)` accepts
 - a folder of images (searched recursively; .jpg .jpeg .png .webp .bmp .gif),
 - a .zip of such images,
-- an .npz holding an image array (keys `x_train`/`x`/`images`, labels `y_train`/`y`/`labels`),
+- an .npz holding an image array (keys `x_train`/`x`/`images`, labels `y_train`/`y`/`labels`;
+  `split="test"` reads `x_test`/`y_test`, and "train[:50000]" slices, as in tensorflow-datasets),
 - a tensorflow-datasets name written `tfds:NAME` (e.g. `tfds:mnist`), read from `data_dir`.
 
 Every image is center-cropped to a square, resized to the model's size, converted to its channel
@@ -13,6 +14,7 @@ elements are then `(images, labels)`.
 """
 import logging
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -113,17 +115,30 @@ def to_model_range(images):
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
-def _npz_arrays(path):
+def _parse_split(split):
+    """"train", "test[:1000]", "train[50000:]" -> (name, slice), as tensorflow-datasets."""
+    match = re.fullmatch(r"(\w+)(?:\[(-?\d*):(-?\d*)\])?", split or "train")
+    if not match:
+        raise DataError(f"split must look like 'train', 'test' or 'train[:50000]', "
+                        f"got {split!r}.")
+    name, start, stop = match.groups()
+    return name, slice(int(start) if start else None, int(stop) if stop else None)
+
+
+def _npz_arrays(path, split="train"):
+    name, rows = _parse_split(split)
     with np.load(path) as archive:
-        image_key = next((k for k in _NPZ_IMAGE_KEYS if k in archive.files), None)
+        keys = _NPZ_IMAGE_KEYS if name == "train" else (f"x_{name}",)
+        image_key = next((k for k in keys if k in archive.files), None)
         if image_key is None:
             raise DataError(
                 f"{path} has no image array; expected one of the keys {_NPZ_IMAGE_KEYS}, "
                 f"found {archive.files}."
             )
-        images = archive[image_key]
-        label_key = next((k for k in _NPZ_LABEL_KEYS if k in archive.files), None)
-        labels = archive[label_key] if label_key else None
+        images = archive[image_key][rows]
+        label_keys = _NPZ_LABEL_KEYS if name == "train" else (f"y_{name}",)
+        label_key = next((k for k in label_keys if k in archive.files), None)
+        labels = archive[label_key][rows] if label_key else None
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4 or len(images) == 0:
@@ -184,7 +199,7 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
                 f"images, an .npz with an image array, or tfds:NAME."
             )
         if source.lower().endswith(".npz"):
-            images, labels = _npz_arrays(source)
+            images, labels = _npz_arrays(source, split)
             count = len(images)
             dataset = tf.data.Dataset.from_tensor_slices(images)
             dataset = dataset.map(

@@ -127,3 +127,20 @@ def test_tfds_name(tmp_path):
 def test_tfds_missing_dataset_says_how_to_fix(tmp_path):
     with pytest.raises(DataError, match="could not load 'mnist'.*data_dir"):
         image_dataset("tfds:mnist", (32, 32, 1), 4, data_dir=str(tmp_path))
+
+
+def test_npz_splits_slice_like_tfds(tmp_path):
+    x = blob_images(10, size=16, channels=1)[..., 0]
+    np.savez(tmp_path / "m.npz", x_train=x, y_train=np.arange(10), x_test=x[:4],
+             y_test=np.arange(4) + 100)
+    _, labels = next(iter(image_dataset(tmp_path / "m.npz", (16, 16, 1), 3,
+                                        split="train[:3]", shuffle=False)))
+    np.testing.assert_array_equal(labels.numpy(), [0, 1, 2])
+    _, labels = next(iter(image_dataset(tmp_path / "m.npz", (16, 16, 1), 2,
+                                        split="train[8:]", shuffle=False)))
+    np.testing.assert_array_equal(labels.numpy(), [8, 9])
+    _, labels = next(iter(image_dataset(tmp_path / "m.npz", (16, 16, 1), 4, split="test",
+                                        shuffle=False)))
+    np.testing.assert_array_equal(labels.numpy(), [100, 101, 102, 103])
+    with pytest.raises(DataError, match="split must look like"):
+        image_dataset(tmp_path / "m.npz", (16, 16, 1), 2, split="train[::2]")

@@ -42,3 +42,21 @@ def parzen_score(samples, validation, test, sigmas=None):
     sigma, _ = choose_sigma(samples, validation, sigmas)
     values = parzen_log_likelihoods(samples, test, sigma)
     return float(values.mean()), float(values.std(ddof=1) / np.sqrt(len(values))), sigma
+
+
+def evaluate_parzen(model, npz_path, num_samples=10_000, validation_split="train[50000:]",
+                    test_split="test", seed=0, sigmas=None):
+    """The 2014 protocol on an MNIST-style .npz: `num_samples` generated images as centres,
+    sigma chosen on the validation split, mean log-likelihood +- standard error on the test
+    split, pixels scaled to [0, 1]. Returns a JSON-ready dict."""
+    from ganzoo.data import _npz_arrays
+
+    validation, _ = _npz_arrays(npz_path, validation_split)
+    test, _ = _npz_arrays(npz_path, test_split)
+    samples = model.sample(num_samples, seed=seed)
+    mean, stderr, sigma = parzen_score(samples / 255.0, validation / 255.0, test / 255.0,
+                                       sigmas)
+    return {"log_likelihood": round(mean, 2), "standard_error": round(stderr, 2),
+            "sigma": round(sigma, 4), "n_samples": num_samples,
+            "n_validation": len(validation), "n_test": len(test),
+            "validation_split": validation_split, "test_split": test_split}
