@@ -125,7 +125,8 @@ def _parse_split(split):
     return name, slice(int(start) if start else None, int(stop) if stop else None)
 
 
-def _npz_arrays(path, split="train"):
+def npz_arrays(path, split="train"):
+    """(uint8 images (n, H, W, C), int32 labels or None) of an .npz split."""
     name, rows = _parse_split(split)
     with np.load(path) as archive:
         keys = _NPZ_IMAGE_KEYS if name == "train" else (f"x_{name}",)
@@ -199,7 +200,7 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
                 f"images, an .npz with an image array, or tfds:NAME."
             )
         if source.lower().endswith(".npz"):
-            images, labels = _npz_arrays(source, split)
+            images, labels = npz_arrays(source, split)
             count = len(images)
             dataset = tf.data.Dataset.from_tensor_slices(images)
             dataset = dataset.map(

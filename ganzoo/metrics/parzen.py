@@ -49,10 +49,14 @@ def evaluate_parzen(model, npz_path, num_samples=10_000, validation_split="train
     """The 2014 protocol on an MNIST-style .npz: `num_samples` generated images as centres,
     sigma chosen on the validation split, mean log-likelihood +- standard error on the test
     split, pixels scaled to [0, 1]. Returns a JSON-ready dict."""
-    from ganzoo.data import _npz_arrays
+    from ganzoo.data import npz_arrays
 
-    validation, _ = _npz_arrays(npz_path, validation_split)
-    test, _ = _npz_arrays(npz_path, test_split)
+    validation, _ = npz_arrays(npz_path, validation_split)
+    test, _ = npz_arrays(npz_path, test_split)
+    if validation.shape[1:] != model.image_shape or test.shape[1:] != model.image_shape:
+        raise ValueError(f"Parzen needs data of the model's shape {model.image_shape}; "
+                         f"{npz_path} gives {validation.shape[1:]} (validation) and "
+                         f"{test.shape[1:]} (test).")
     samples = model.sample(num_samples, seed=seed)
     mean, stderr, sigma = parzen_score(samples / 255.0, validation / 255.0, test / 255.0,
                                        sigmas)

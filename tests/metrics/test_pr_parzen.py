@@ -59,3 +59,21 @@ def test_sigma_is_chosen_on_validation_and_score_has_standard_error():
     assert sigma == 0.03 and scores[0.03] > max(scores[0.001], scores[1.0])
     mean, stderr, chosen = parzen_score(samples, validation, test, sigmas=[0.001, 0.03, 1.0])
     assert chosen == 0.03 and 0 < stderr < abs(mean)
+
+
+def test_evaluate_parzen_follows_the_protocol(tmp_path, tiny_config):
+    from conftest import blob_images
+    from ganzoo import zoo
+    from ganzoo.metrics.parzen import evaluate_parzen
+
+    images = blob_images(30, size=16)
+    np.savez(tmp_path / "d.npz", x_train=images[:20], x_test=images[20:])
+    model = zoo.build(tiny_config, seed=0)
+    result = evaluate_parzen(model, tmp_path / "d.npz", num_samples=50,
+                             validation_split="train[10:]", sigmas=[0.1, 0.3])
+    assert result["n_validation"] == 10 and result["n_test"] == 10
+    assert result["sigma"] in (0.1, 0.3) and np.isfinite(result["log_likelihood"])
+    np.savez(tmp_path / "wrong.npz", x_train=blob_images(20, size=8), x_test=images[:5])
+    with pytest.raises(ValueError, match="Parzen needs data of the model's shape"):
+        evaluate_parzen(model, tmp_path / "wrong.npz", num_samples=5,
+                        validation_split="train[10:]")
