@@ -46,7 +46,7 @@ def slerp(start, end, t):
     start_unit = start / np.linalg.norm(start)
     end_unit = end / np.linalg.norm(end)
     omega = np.arccos(np.clip(np.dot(start_unit, end_unit), -1.0, 1.0))
-    if omega < 1e-6:  # (anti)parallel vectors: slerp degenerates to lerp
+    if omega < 1e-6 or np.pi - omega < 1e-6:  # (anti)parallel: sin(omega) = 0, use lerp
         return (1.0 - t) * start + t * end
     return (np.sin((1.0 - t) * omega) * start + np.sin(t * omega) * end) / np.sin(omega)
 
