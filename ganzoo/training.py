@@ -33,7 +33,7 @@ class NonFiniteLossError(RuntimeError):
     """A loss became NaN or infinite; training stopped before saving the bad state."""
 
 
-def _atomic_write_text(path, text):
+def atomic_write_text(path, text):
     tmp = f"{path}.tmp"
     with open(tmp, "w") as f:
         f.write(text)
@@ -93,7 +93,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             images_seen=images_before + (step - steps_before) * self.batch_size,
             wall_time_s=round(self.wall_time_before + time.time() - self.started, 1),
         )
-        _atomic_write_text(self.run_dir / STATE, json.dumps(self.state, indent=2))
+        atomic_write_text(self.run_dir / STATE, json.dumps(self.state, indent=2))
         self.saved_step = step
 
     def on_epoch_end(self, epoch, logs=None):

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from ganzoo.nets import build_network
+from ganzoo.training import atomic_write_text
 from ganzoo.variants import VARIANTS
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -141,12 +142,16 @@ def publish(run_dir, name, record=None):
     target_rel = f"{name}/generator.weights.h5"
     target = zoo_root() / "pretrained" / target_rel
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(source.read_bytes())
+    # Temp file + rename for both files, so an interrupted publish never leaves an entry
+    # whose weights and recorded SHA-256 disagree.
+    tmp = target.with_name(f".{os.getpid()}.tmp.weights.h5")
+    tmp.write_bytes(source.read_bytes())
+    os.replace(tmp, target)
     config["weights"] = {"file": target_rel, "sha256": sha256_of(target),
                          "bytes": target.stat().st_size}
     for section, values in (record or {}).items():  # e.g. {"training": {...}}
         config.setdefault(section, {}).update(values)
     path = zoo_root() / "zoo_configs" / f"{name}.json"
-    path.write_text(json.dumps(config, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(config, indent=2) + "\n")
     return config
 
