@@ -31,14 +31,19 @@ flags.DEFINE_string("data", None, "train: image folder, .zip, .npz or tfds:NAME.
 flags.DEFINE_string("data_dir", None, "train: tensorflow-datasets data_dir for tfds:NAME.")
 flags.DEFINE_string("split", None, "train: split of an .npz or tfds source, sliceable as in "
                     "tensorflow-datasets: train, test, train[:50000] (default: the entry's).")
-flags.DEFINE_list("metrics", ["fid", "kid", "pr"], "evaluate: fid,kid,pr (Inception features; "
-                  "computed together) and/or parzen (pixels; MNIST-style .npz).")
+flags.DEFINE_list("metrics", ["fid", "kid", "pr"], "evaluate: fid,kid,pr (Inception features, "
+                  "against --data; computed together), cls (evaluator classifier: label "
+                  "accuracy or class histogram; no data needed), parzen (pixels; MNIST .npz).")
 flags.DEFINE_integer("steps", None, "train: total training steps (default: the entry's).")
 flags.DEFINE_integer("batch_size", None, "train: batch size (default: the entry's).")
 flags.DEFINE_integer("checkpoint_every", None, "train: steps between checkpoints.")
 flags.DEFINE_integer("version", 1, "export: model version sub-directory.")
 flags.DEFINE_bool("overwrite", False, "export: replace an existing non-empty version.")
 flags.DEFINE_integer("num_real", None, "evaluate: real images (default: --num).")
+flags.DEFINE_string("evaluator", None, "evaluate: classifier for --metrics cls (default: "
+                    "the entry's, e.g. mnist, fashion-mnist, anime-hair).")
+flags.DEFINE_bool("record", False, "evaluate: write the results into the entry's zoo config "
+                  "(maintainers, after training).")
 flags.DEFINE_string("run", None, "export/sample: use the generator of this training run dir.")
 
 COMMANDS = ("list", "info", "sample", "train", "export", "evaluate")
@@ -141,30 +146,23 @@ def cmd_export(name):
 
 
 def cmd_evaluate(name):
-    from ganzoo.metrics import evaluate
+    from ganzoo import zoo
+    from ganzoo.metrics import evaluate_quality
 
-    if not FLAGS.data:
-        raise UsageError("evaluate needs --data: the real images to compare with.")
-    unknown = set(FLAGS.metrics) - {"fid", "kid", "pr", "parzen"}
-    if unknown:
-        raise UsageError(f"Unknown metric(s) {sorted(unknown)}; choose from fid, kid, pr, "
-                         f"parzen.")
     model = _model_for_sampling(name)
     results = {"entry": name}
-    if {"fid", "kid", "pr"} & set(FLAGS.metrics):
-        results.update(evaluate(model, FLAGS.data, num_fake=FLAGS.num,
-                                num_real=FLAGS.num_real or FLAGS.num, seed=FLAGS.seed or 0,
-                                data_dir=FLAGS.data_dir))
-    if "parzen" in FLAGS.metrics:
-        from ganzoo.metrics.parzen import evaluate_parzen
-
-        results["parzen"] = evaluate_parzen(model, FLAGS.data, num_samples=FLAGS.num,
-                                            seed=FLAGS.seed or 0)
+    results.update(evaluate_quality(
+        model, FLAGS.data, metrics=FLAGS.metrics, num=FLAGS.num,
+        num_real=FLAGS.num_real, evaluator=FLAGS.evaluator, seed=FLAGS.seed or 0,
+        data_dir=FLAGS.data_dir))
     text = json.dumps(results, indent=2)
     print(text)
     if FLAGS.out:
         with open(FLAGS.out, "w") as f:
             f.write(text + "\n")
+    if FLAGS.record:
+        zoo.record_quality(name, results)
+        print(f"Recorded in {name}'s config (quality).")
 
 
 def main(argv):

@@ -51,15 +51,18 @@ def _folder_files(folder):
     return sorted(files)
 
 
-def _read_encoded(source):
-    """Returns (list of encoded image bytes, list of skipped names) for a folder or zip."""
-    encoded, skipped = [], []
+def _read_encoded(source, keep=None, rows=None):
+    """(encoded image bytes, their file names, skipped names) for a folder or zip, in name
+    order; `keep(basename)` filters files and `rows` slices the kept list (a split)."""
+    encoded, names, skipped = [], [], []
     if os.path.isdir(source):
-        for path in _folder_files(source):
+        paths = [p for p in _folder_files(source) if keep is None or keep(os.path.basename(p))]
+        for path in paths[rows(len(paths)) if rows else slice(None)]:
             with open(path, "rb") as f:
                 blob = f.read()
             if _looks_like_image(blob[:12]):
                 encoded.append(blob)
+                names.append(path)
             else:
                 skipped.append(path)
     else:
@@ -68,15 +71,47 @@ def _read_encoded(source):
         except zipfile.BadZipFile as error:
             raise DataError(f"{source} is not a readable zip file ({error}).") from None
         with archive:
-            for name in sorted(archive.namelist()):
-                if not name.lower().endswith(IMAGE_EXTENSIONS) or name.endswith("/"):
-                    continue
+            members = [n for n in sorted(archive.namelist())
+                       if n.lower().endswith(IMAGE_EXTENSIONS) and not n.endswith("/")
+                       and (keep is None or keep(os.path.basename(n)))]
+            for name in members[rows(len(members)) if rows else slice(None)]:
                 blob = archive.read(name)
                 if _looks_like_image(blob[:12]):
                     encoded.append(blob)
+                    names.append(name)
                 else:
                     skipped.append(name)
-    return encoded, skipped
+    return encoded, names, skipped
+
+
+def read_label_table(spec, classes=None):
+    """Labels for image files from a CSV: `spec` is "tags.csv:column" (a header row naming a
+    `file` column and `column`). Returns ({file basename: class index}, class names).
+    `classes` keeps only those values, in that order; by default every value, most common
+    first."""
+    import csv
+    from collections import Counter
+
+    path, _, column = os.fspath(spec).rpartition(":")
+    if not path or not column:
+        raise DataError(f"labels must look like 'tags.csv:column', got {spec!r}.")
+    if not os.path.isfile(path):
+        raise DataError(f"Label file {path!r} does not exist.")
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames or []
+        if "file" not in header or column not in header:
+            raise DataError(f"{path} must have columns 'file' and {column!r}; its header is "
+                            f"{header}.")
+        rows = [(os.path.basename(r["file"]), r[column].strip()) for r in reader]
+    counts = Counter(value for _, value in rows)
+    classes = list(classes) if classes else [v for v, _ in counts.most_common()]
+    unknown = [c for c in classes if c not in counts]
+    if unknown:
+        raise DataError(f"{path} has no rows with {column} = {unknown}; its values are "
+                        f"{sorted(counts)}.")
+    index = {name: i for i, name in enumerate(classes)}
+    return {f: index[v] for f, v in rows if v in index}, classes
 
 
 def _fit_image(image, image_shape):
@@ -117,12 +152,29 @@ def to_model_range(images):
 
 def _parse_split(split):
     """"train", "test[:1000]", "train[50000:]" -> (name, slice), as tensorflow-datasets."""
-    match = re.fullmatch(r"(\w+)(?:\[(-?\d*):(-?\d*)\])?", split or "train")
+    match = re.fullmatch(r"(\w+)(?:\[(-?\d*%?):(-?\d*%?)\])?", split or "train")
     if not match:
-        raise DataError(f"split must look like 'train', 'test' or 'train[:50000]', "
-                        f"got {split!r}.")
+        raise DataError(f"split must look like 'train', 'test', 'train[:50000]' or "
+                        f"'train[90%:]', got {split!r}.")
     name, start, stop = match.groups()
-    return name, slice(int(start) if start else None, int(stop) if stop else None)
+    return name, _Slice(start, stop)
+
+
+class _Slice:
+    """A split's row range, in rows or percent of the split ("train[:90%]")."""
+
+    def __init__(self, start, stop):
+        self.start, self.stop = start or None, stop or None
+
+    def __call__(self, count):
+        def bound(value):
+            if value is None:
+                return None
+            if value.endswith("%"):
+                return round(int(value[:-1]) * count / 100)
+            return int(value)
+
+        return slice(bound(self.start), bound(self.stop))
 
 
 def npz_arrays(path, split="train"):
@@ -136,10 +188,11 @@ def npz_arrays(path, split="train"):
                 f"{path} has no image array; expected one of the keys {_NPZ_IMAGE_KEYS}, "
                 f"found {archive.files}."
             )
-        images = archive[image_key][rows]
+        images = archive[image_key]
+        images = images[rows(len(images))]
         label_keys = _NPZ_LABEL_KEYS if name == "train" else (f"y_{name}",)
         label_key = next((k for k in label_keys if k in archive.files), None)
-        labels = archive[label_key][rows] if label_key else None
+        labels = archive[label_key][rows(len(archive[label_key]))] if label_key else None
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4 or len(images) == 0:
@@ -178,16 +231,24 @@ def _tfds_dataset(name, data_dir, split):
 
 
 def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False, seed=None,
-                  with_labels="auto", data_dir=None, split="train", cache="auto"):
+                  with_labels="auto", data_dir=None, split="train", cache="auto", labels=None,
+                  classes=None):
     """A batched tf.data.Dataset of float32 images in [-1, 1] (and int32 labels if present).
 
     with_labels: "auto" (carry labels when the source has them), True (require them), False.
+    labels: for a folder or zip, "tags.csv:column" labels files by a CSV column (files without
+    a row, or with a value outside `classes`, are left out); `classes` orders the classes.
+    split: for a folder or zip, "train" is every file in name order, sliceable
+    ("train[:90%]", "train[90%:]") to hold some out.
     """
     image_shape = tuple(int(d) for d in image_shape)
     if batch_size is None or isinstance(batch_size, bool) or int(batch_size) <= 0:
         raise DataError(f"batch_size must be a positive integer, got {batch_size!r}.")
     source = os.fspath(source)
-    labels = None
+    label_spec, labels = labels, None
+    if label_spec is not None and (source.startswith("tfds:") or source.endswith(".npz")):
+        raise DataError(f"labels={label_spec!r} (a CSV) applies to a folder or zip of images; "
+                        f"{source} carries its own labels.")
     if source.startswith("tfds:"):
         dataset, count, has_labels = _tfds_dataset(source[5:], data_dir, split)
         dataset = dataset.map(lambda *e: (_fit_image(_match_channels(e[0], image_shape[-1]),
@@ -206,8 +267,23 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
             dataset = dataset.map(
                 lambda x: _fit_image(_match_channels(x, image_shape[-1]), image_shape))
         else:
-            encoded, skipped = _read_encoded(source)
+            split_name, rows = _parse_split(split)
+            if split_name != "train":
+                raise DataError(f"A folder or zip has one split, 'train' (sliceable, e.g. "
+                                f"'train[:90%]'); got {split!r}.")
+            table = None
+            if label_spec is not None:
+                table, _ = read_label_table(label_spec, classes)
+            encoded, names, skipped = _read_encoded(
+                source, keep=None if table is None else table.__contains__, rows=rows)
             _warn_skipped(skipped, source)
+            if table is not None:
+                labels = np.asarray([table[os.path.basename(n)] for n in names], np.int32)
+                found = {os.path.basename(n) for n in names + skipped}
+                missing = [f for f in table if f not in found]
+                if missing and rows.start is None and rows.stop is None:
+                    log.warning("%d labelled file(s) named in %s are not in %s (skipped): %s",
+                                len(missing), label_spec, source, ", ".join(missing[:5]))
             if not encoded:
                 raise DataError(
                     f"No decodable images in {source!r}"

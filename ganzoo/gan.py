@@ -108,6 +108,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         self._uint8_generator = None
+        self.evaluator = None  # the classifier that scores it (a zoo entry's "evaluator")
         self.create_state()
         self.build()
 
@@ -370,6 +371,16 @@ class GAN(keras.Model):
         if self.conditional and labels is None:
             labels = np.random.default_rng(check_seed(seed)).integers(0, self.num_classes, n)
         return self.generate(noise, labels, batch_size=batch_size)
+
+    def evaluate_quality(self, real_source=None, *, metrics=("fid", "kid", "pr"), num=10_000,
+                         num_real=None, evaluator=None, seed=0, data_dir=None):
+        """Sample-quality numbers of this generator (see `ganzoo.metrics.evaluate_quality`):
+        fid, kid, pr against `real_source`, cls with an evaluator classifier, parzen."""
+        from ganzoo.metrics import evaluate_quality
+
+        return evaluate_quality(self, real_source, metrics=metrics, num=num,
+                                num_real=num_real, evaluator=evaluator, seed=seed,
+                                data_dir=data_dir)
 
     def sample_by_class(self, per_class, *, seed=None):
         """A (num_classes * per_class) batch, one row per class with the same noise down each

@@ -87,6 +87,7 @@ def build(name_or_config, seed=None, compile=True):
         num_classes=num_classes, class_names=config.get("class_names"),
         name=config.get("name", variant).replace("-", "_"), **config.get("objective", {}),
     )
+    model.evaluator = config.get("evaluator")
     if compile:
         optimizers = config.get("optimizers", {})
         model.compile(d_optimizer=optimizers.get("d"), g_optimizer=optimizers.get("g"))
@@ -155,3 +156,15 @@ def publish(run_dir, name, record=None):
     atomic_write_text(path, json.dumps(config, indent=2) + "\n")
     return config
 
+
+
+def record_quality(name, results):
+    """Merges evaluation results into the entry's config under "quality" (atomically)."""
+    config = get_config(name)
+    quality = config.setdefault("quality", {})
+    for key, value in results.items():
+        if key != "entry":
+            quality[key] = value
+    atomic_write_text(zoo_root() / "zoo_configs" / f"{name}.json",
+                      json.dumps(config, indent=2) + "\n")
+    return config

@@ -144,3 +144,33 @@ def test_npz_splits_slice_like_tfds(tmp_path):
     np.testing.assert_array_equal(labels.numpy(), [100, 101, 102, 103])
     with pytest.raises(DataError, match="split must look like"):
         image_dataset(tmp_path / "m.npz", (16, 16, 1), 2, split="train[::2]")
+    _, labels = next(iter(image_dataset(tmp_path / "m.npz", (16, 16, 1), 2,
+                                        split="train[80%:]", shuffle=False)))
+    np.testing.assert_array_equal(labels.numpy(), [8, 9])
+
+
+def test_folder_labelled_by_a_csv_column(tmp_path, caplog):
+    _write_images(tmp_path / "faces", blob_images(6), fmt="png")
+    (tmp_path / "tags.csv").write_text(
+        "file,hair,eyes\n000.png,black,red\n001.png,blonde,blue\n002.png,pink,red\n"
+        "003.png,blonde,red\n004.png,black,blue\n099.png,black,red\n")
+    with caplog.at_level(logging.WARNING, logger="ganzoo"):
+        dataset = image_dataset(tmp_path / "faces", (16, 16, 3), 4, shuffle=False,
+                                labels=f"{tmp_path / 'tags.csv'}:hair",
+                                classes=["blonde", "black"])
+    images, labels = next(iter(dataset))
+    # 002 (pink) is not a chosen class and 005 has no row: both left out, in name order.
+    np.testing.assert_array_equal(labels.numpy(), [1, 0, 0, 1])
+    assert images.shape == (4, 16, 16, 3)
+    assert "1 labelled file(s) named in" in caplog.text and "099.png" in caplog.text
+    _, labels = next(iter(image_dataset(tmp_path / "faces", (16, 16, 3), 1, shuffle=False,
+                                        labels=f"{tmp_path / 'tags.csv'}:hair",
+                                        classes=["blonde", "black"], split="train[75%:]")))
+    np.testing.assert_array_equal(labels.numpy(), [1])  # the last of the four kept files
+    with pytest.raises(DataError, match="columns 'file' and 'colour'"):
+        image_dataset(tmp_path / "faces", (16, 16, 3), 2, labels=f"{tmp_path / 'tags.csv'}:colour")
+    with pytest.raises(DataError, match="no rows with hair = \\['green'\\]"):
+        image_dataset(tmp_path / "faces", (16, 16, 3), 2, labels=f"{tmp_path / 'tags.csv'}:hair",
+                      classes=["green"])
+    with pytest.raises(DataError, match="one split, 'train'"):
+        image_dataset(tmp_path / "faces", (16, 16, 3), 2, split="test")

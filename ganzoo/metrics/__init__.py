@@ -94,3 +94,39 @@ def evaluate(model, real_source, num_fake=10_000, num_real=10_000, batch_size=50
             "precision": round(precision, 4), "recall": round(recall, 4),
             "n_real": num_real, "n_fake": num_fake, "inception": "FID Inception 2015-12-05",
             "real_source": str(real_source), "seed": seed}
+
+
+METRICS = ("fid", "kid", "pr", "cls", "parzen")
+
+
+def evaluate_quality(model, real_source=None, metrics=("fid", "kid", "pr"), num=10_000,
+                     num_real=None, evaluator=None, seed=0, data_dir=None, batch_size=50):
+    """Every requested metric in one JSON-ready dict (what `ganzoo evaluate` prints):
+    fid/kid/pr on Inception features against `real_source`; cls with an evaluator classifier
+    (`evaluator`, else the zoo entry's); parzen with `real_source` an MNIST-style .npz."""
+    metrics = list(dict.fromkeys(metrics))
+    unknown = sorted(set(metrics) - set(METRICS))
+    if unknown or not metrics:
+        raise ValueError(f"Unknown metric(s) {unknown or 'none given'}; choose from "
+                         f"{', '.join(METRICS)}.")
+    needs_data = [m for m in metrics if m in ("fid", "kid", "pr", "parzen")]
+    if needs_data and real_source is None:
+        raise ValueError(f"Metric(s) {', '.join(needs_data)} compare with real images: give "
+                         f"the real data (a folder, .zip, .npz or tfds:NAME).")
+    results = {}
+    if {"fid", "kid", "pr"} & set(metrics):
+        results.update(evaluate(model, real_source, num_fake=num, num_real=num_real or num,
+                                batch_size=batch_size, seed=seed, data_dir=data_dir))
+    if "cls" in metrics:
+        from ganzoo.metrics.classifier import classifier_scores
+
+        evaluator = evaluator or getattr(model, "evaluator", None)
+        if not evaluator:
+            raise ValueError(f"{model.name} names no evaluator classifier; pass one "
+                             f"(e.g. evaluator='mnist').")
+        results["classifier"] = classifier_scores(model, evaluator, num=num, seed=seed)
+    if "parzen" in metrics:
+        from ganzoo.metrics.parzen import evaluate_parzen
+
+        results["parzen"] = evaluate_parzen(model, real_source, num_samples=num, seed=seed)
+    return results

@@ -1,6 +1,6 @@
 """DCGAN convolution stacks (Radford, Metz & Chintala 2016, Section 3 and Figure 1).
 
-Generator: project z to a 4x4 feature map, then strided 4x4 transposed convolutions that halve
+Generator: project z to a 4x4 feature map (7x7 for 28x28 images), then strided 4x4 transposed convolutions that halve
 the width and double the resolution, batch norm + ReLU, tanh output.
 Discriminator: the mirror image with strided 4x4 convolutions and LeakyReLU(0.2), batch norm on
 every layer except the first, and a single logit (no sigmoid: losses work from logits).
@@ -16,18 +16,23 @@ from ganzoo.nets.conditioning import class_head, label_map, with_label_embedding
 _INIT = keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
-def _num_stages(image_shape):
-    """Number of stride-2 stages between 4x4 and the image; checks the shape is supported."""
+def _stages(image_shape):
+    """(start size, number of stride-2 stages): the side is halved while it is even and larger
+    than 7, so 64 -> 4x4 after 4 stages (Radford et al.) and MNIST's 28 -> 7x7 after 2."""
     if len(image_shape) != 3:
         raise ValueError(f"image_shape must be (height, width, channels), got {image_shape}.")
     height, width, channels = image_shape
-    if height != width or height < 16 or height & (height - 1):
+    start, stages = height, 0
+    while start % 2 == 0 and start > 7:
+        start, stages = start // 2, stages + 1
+    if height != width or stages < 2 or not 3 <= start <= 7:
         raise ValueError(
-            f"DCGAN stacks need square power-of-two images of at least 16x16, got {height}x{width}."
+            f"DCGAN stacks need square images whose side halves at least twice down to 3-7 "
+            f"pixels (e.g. 16, 28, 32, 64, 128), got {height}x{width}."
         )
     if channels not in (1, 3):
         raise ValueError(f"DCGAN stacks take 1 or 3 channels, got {channels}.")
-    return int(math.log2(height)) - 2
+    return start, stages
 
 
 def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None,
@@ -38,11 +43,11 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None,
     The widths are base_filters * 2**k, widest at 4x4 (Radford et al. use base 128 at 64x64
     with 1024 filters at 4x4; `base_filters` scales the whole stack).
     """
-    stages = _num_stages(image_shape)
+    start, stages = _stages(image_shape)
     width = base_filters * 2 ** (stages - 1)
     inputs, x = with_label_embedding(keras.Input((latent_dim,), name="z"), num_classes)
-    x = layers.Dense(4 * 4 * width, use_bias=False, kernel_initializer=_INIT)(x)
-    x = layers.Reshape((4, 4, width))(x)
+    x = layers.Dense(start * start * width, use_bias=False, kernel_initializer=_INIT)(x)
+    x = layers.Reshape((start, start, width))(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     for _ in range(stages - 1):
@@ -77,7 +82,7 @@ def dcgan_discriminator(image_shape, base_filters=64, norm="batch", num_classes=
     `aux_classes` (AC-GAN): outputs [logit, class logits (batch, aux_classes)]."""
     if norm not in _NORMS:
         raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}.")
-    stages = _num_stages(image_shape)
+    _, stages = _stages(image_shape)
     images = keras.Input(tuple(image_shape), name="images")
     inputs, x = label_map(images, num_classes)
     width = base_filters

@@ -7,7 +7,7 @@ from ganzoo.nets import build_network
 from ganzoo.nets.dcgan import dcgan_discriminator, dcgan_generator
 
 
-@pytest.mark.parametrize("size,channels", [(16, 1), (32, 3), (64, 3), (128, 1)])
+@pytest.mark.parametrize("size,channels", [(16, 1), (28, 1), (32, 3), (48, 3), (64, 3), (128, 1)])
 def test_shapes(size, channels):
     generator = dcgan_generator(12, (size, size, channels), base_filters=4)
     discriminator = dcgan_discriminator((size, size, channels), base_filters=4)
@@ -34,7 +34,7 @@ def test_published_layer_choices():
     assert 0.015 < stddev < 0.025  # N(0, 0.02) initialisation
 
 
-@pytest.mark.parametrize("shape", [(48, 48, 3), (8, 8, 3), (32, 16, 3), (32, 32, 2), (32, 32)])
+@pytest.mark.parametrize("shape", [(36, 36, 3), (12, 12, 3), (8, 8, 3), (30, 30, 1), (32, 16, 3), (32, 32, 2), (32, 32)])
 def test_unsupported_shapes_are_refused(shape):
     with pytest.raises(ValueError, match="DCGAN stacks|image_shape must be"):
         dcgan_generator(8, shape)
@@ -43,3 +43,9 @@ def test_unsupported_shapes_are_refused(shape):
 def test_unknown_network_type():
     with pytest.raises(ValueError, match="Unknown network type 'resnet9'.*known types"):
         build_network("generator", {"type": "resnet9"}, latent_dim=8, image_shape=(16, 16, 3))
+
+
+def test_mnist_sized_stack_starts_at_7x7():
+    generator = dcgan_generator(10, (28, 28, 1), base_filters=8)
+    reshape = [layer for layer in generator.layers if isinstance(layer, keras.layers.Reshape)][0]
+    assert reshape.target_shape == (7, 7, 16)
