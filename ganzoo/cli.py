@@ -37,6 +37,12 @@ flags.DEFINE_list("metrics", ["fid", "kid", "pr"], "evaluate: fid,kid,pr (Incept
 flags.DEFINE_integer("steps", None, "train: total training steps (default: the entry's).")
 flags.DEFINE_integer("batch_size", None, "train: batch size (default: the entry's).")
 flags.DEFINE_integer("checkpoint_every", None, "train: steps between checkpoints.")
+flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multiworker", "tpu"],
+                  "train: tf.distribute strategy (multiworker reads TF_CONFIG).")
+flags.DEFINE_enum("precision", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
+                  "train: Keras dtype policy.")
+flags.DEFINE_string("labels_csv", None, "train: tags.csv:column labelling a folder/zip "
+                    "(default: the entry's, next to --data).")
 flags.DEFINE_integer("version", 1, "export: model version sub-directory.")
 flags.DEFINE_bool("overwrite", False, "export: replace an existing non-empty version.")
 flags.DEFINE_integer("num_real", None, "evaluate: real images (default: --num).")
@@ -103,7 +109,9 @@ def cmd_sample(name):
 
 
 def cmd_train(name):
-    from ganzoo import data, training, zoo
+    import tensorflow as tf
+
+    from ganzoo import data, distribute, training, zoo
 
     config = zoo.get_config(name)
     if not FLAGS.data:
@@ -115,21 +123,43 @@ def cmd_train(name):
     steps = FLAGS.steps or recipe.get("steps")
     if not steps or steps <= 0:
         raise UsageError("train needs --steps N (a positive number of training steps).")
-    model = training.restore(run_dir)
-    if model is None:
-        model = zoo.build(config, seed=FLAGS.seed)
-        os.makedirs(run_dir, exist_ok=True)
-        with open(os.path.join(run_dir, "config.json"), "w") as f:
-            json.dump(config, f, indent=2)
-    else:
-        print(f"Resuming {run_dir} from step {model.train_steps}")
-    dataset = data.image_dataset(FLAGS.data, model.image_shape, batch_size, repeat=True,
-                                 data_dir=FLAGS.data_dir, with_labels=model.conditional,
-                                 split=FLAGS.split or config["data"].get("split", "train"))
+    precision = distribute.set_precision(FLAGS.precision)
+    strategy = distribute.make_strategy(FLAGS.strategy)
+    distribute.check_global_batch(batch_size, strategy)
+    chief = distribute.is_chief(strategy)
+    with strategy.scope():
+        model = training.restore(run_dir)
+        if model is None:
+            model = zoo.build(config, seed=FLAGS.seed)
+            if chief:
+                os.makedirs(run_dir, exist_ok=True)
+                # The data seed is part of the run: a resumed run continues the same order.
+                run_config = dict(config, run={"data_seed": FLAGS.seed or 0,
+                                               "precision": precision,
+                                               "strategy": FLAGS.strategy})
+                training.atomic_write_text(os.path.join(run_dir, "config.json"),
+                                           json.dumps(run_config, indent=2))
+        else:
+            print(f"Resuming {run_dir} from step {model.train_steps}")
+    data_seed = training.read_run_config(run_dir).get("run", {}).get("data_seed",
+                                                                       FLAGS.seed or 0)
+    labels = config["data"].get("labels")
+    # tf.data derives the shuffle order from the global seed and the op seed: set both, so
+    # fresh and resumed runs see the same order (the model's own RNG state is checkpointed).
+    tf.random.set_seed(data_seed)
+    dataset = data.image_dataset(
+        FLAGS.data, model.image_shape, batch_size, repeat=True, seed=data_seed,
+        data_dir=FLAGS.data_dir, with_labels=model.conditional,
+        split=FLAGS.split or config["data"].get("split", "train"),
+        labels=FLAGS.labels_csv or (labels and os.path.join(
+            os.path.dirname(os.path.abspath(FLAGS.data)), labels)),
+        classes=model.class_names if labels or FLAGS.labels_csv else None)
+    # Resume at the same place in the (seeded, repeating) data stream.
+    dataset = dataset.skip(model.train_steps)
     training.fit_gan(model, dataset, steps, run_dir, batch_size=batch_size,
                      checkpoint_every=FLAGS.checkpoint_every or recipe.get("checkpoint_every",
                                                                             500),
-                     verbose=1 if sys.stdout.isatty() else 2)
+                     verbose=1 if sys.stdout.isatty() else 2, write=chief)
     state = training.read_state(run_dir)
     print(f"Done: {run_dir} at step {state.get('step')}, "
           f"{state.get('wall_time_s')} s of training")

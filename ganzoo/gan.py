@@ -164,10 +164,30 @@ class GAN(keras.Model):
         to the variant's published optimizer. Remaining kwargs go to `keras.Model.compile`."""
         kwargs.setdefault("optimizer", None)  # no third, unused optimizer in checkpoints
         super().compile(**kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer or self.default_optimizer)
-        self.g_optimizer = keras.optimizers.get(g_optimizer or self.default_optimizer)
+        self.d_optimizer = self._loss_scaled(keras.optimizers.get(d_optimizer
+                                                                  or self.default_optimizer))
+        self.g_optimizer = self._loss_scaled(keras.optimizers.get(g_optimizer
+                                                                  or self.default_optimizer))
         if self.d_optimizer is self.g_optimizer:
             raise ValueError("d_optimizer and g_optimizer must be two different optimizers.")
+        # Create the optimizer slots now, in the caller's scope: a tf.distribute strategy
+        # cannot create variables lazily inside its replicated train function.
+        self.build_optimizers()
+
+    def _loss_scaled(self, optimizer):
+        """float16 gradients underflow: under a mixed_float16 policy, wrap the optimizer in a
+        dynamic LossScaleOptimizer (see `descend`)."""
+        if (self.dtype_policy.name == "mixed_float16"
+                and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)):
+            return keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
+
+    @property
+    def train_steps(self):
+        """Completed training steps (one generator update per step in every variant)."""
+        if not hasattr(self, "g_optimizer"):
+            return 0
+        return int(self.g_optimizer.iterations.numpy())
 
     def get_compile_config(self):
         return {
@@ -182,7 +202,6 @@ class GAN(keras.Model):
             d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
             g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
         )
-        self.build_optimizers()
 
     def build_optimizers(self):
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -201,10 +220,6 @@ class GAN(keras.Model):
         if "seed_generator_state" in store:
             self.seed_generator.state.assign(store["seed_generator_state"])
 
-    @property
-    def train_steps(self):
-        """Completed training steps (one generator update per step in every variant)."""
-        return int(self.g_optimizer.iterations.numpy()) if hasattr(self, "g_optimizer") else 0
 
     # --------------------------------------------------------- helpers for train_step
     def unpack(self, data):
@@ -226,14 +241,38 @@ class GAN(keras.Model):
                              f"on (images, labels) batches, e.g. an .npz with a label array.")
         return images, labels
 
+    @staticmethod
+    def draw_per_example(draw, batch_size):
+        """`draw(n)` random values for this replica's `batch_size` examples. Under a
+        tf.distribute strategy every replica draws the whole global batch from the same
+        seed state and keeps its own slice, so replicas never share noise and N replicas with
+        batch B/N see exactly the draws of one device with batch B."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if replicas == 1:
+            return draw(batch_size)
+        start = context.replica_id_in_sync_group * batch_size
+        return draw(batch_size * replicas)[start:start + batch_size]
+
+    @staticmethod
+    def replica_mean(value):
+        """Mean of a per-replica value over all replicas (the value itself on one device)."""
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return value
+        return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
+
     def sample_latent(self, batch_size):
         """z ~ N(0, I) from the model's own seeded generator (its state is checkpointed)."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        return self.draw_per_example(
+            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
+            batch_size)
 
     def sample_labels(self, batch_size):
         """Class labels drawn uniformly, for the generated half of a conditional batch."""
-        return keras.random.randint((batch_size,), 0, self.num_classes, dtype="int32",
-                                    seed=self.seed_generator)
+        return self.draw_per_example(
+            lambda n: keras.random.randint((n,), 0, self.num_classes, dtype="int32",
+                                           seed=self.seed_generator), batch_size)
 
     def discriminator_step(self, real_images, objective, real_labels=None, fake_labels=None):
         """Step 1 of the GAN algorithm: G fixed, one optimizer step of D (or the critic) on
@@ -264,9 +303,20 @@ class GAN(keras.Model):
 
     @staticmethod
     def descend(tape, loss, network, optimizer):
-        """One optimizer step on `network`'s weights along -grad(loss)."""
+        """One optimizer step on `network`'s weights along -grad(loss).
+
+        Under a tf.distribute strategy each replica's loss is a mean over its share of the
+        batch and the optimizer sums gradients over replicas, so the loss is divided by the
+        number of replicas: the sum is then the gradient of the global-batch mean. With a
+        float16 policy the optimizer is a LossScaleOptimizer and `scale_loss` scales the loss
+        up (apply_gradients scales the gradients back and skips non-finite steps)."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
         variables = network.trainable_variables
-        gradients = tape.gradient(loss, variables)
+        # `tape.gradient` must see the scaled loss computed inside the tape; do it via the
+        # chain rule instead: d(c * loss) = c * d(loss), with output_gradients.
+        scale = optimizer.scale_loss(tf.constant(1.0)) / replicas
+        gradients = tape.gradient(loss, variables, output_gradients=tf.cast(scale, loss.dtype))
         optimizer.apply_gradients(zip(gradients, variables))
 
     def ema_decay_at(self, step):
@@ -289,7 +339,12 @@ class GAN(keras.Model):
         """Updates the loss trackers and returns the logs dict for `fit`'s progress bar."""
         for name, value in losses.items():
             self.loss_trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.loss_trackers.items()}
+        logs = {name: tracker.result() for name, tracker in self.loss_trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3.15 reduces logs across workers with strategy.reduce(MEAN, v, axis=0),
+            # which fails on scalars: hand it 1-element vectors (it returns scalars).
+            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
     # ------------------------------------------------------------------- the sampler
     @property

@@ -47,6 +47,11 @@ def read_state(run_dir):
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def read_run_config(run_dir):
+    path = Path(run_dir) / "config.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def restore(run_dir):
     """The model saved in run_dir (latest checkpoint, else the previous one), or None."""
     for name in (CHECKPOINT, PREVIOUS_CHECKPOINT):
@@ -148,23 +153,23 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 def fit_gan(model, dataset, total_steps, run_dir, *, batch_size, checkpoint_every=500,
-            verbose="auto", callbacks=()):
+            verbose="auto", callbacks=(), write=True):
     """Trains `model` on the repeating `dataset` until it has done `total_steps` steps,
-    checkpointing into run_dir every `checkpoint_every` steps. Returns the Keras History."""
+    checkpointing into run_dir every `checkpoint_every` steps. Returns the Keras History.
+    `write=False` (a non-chief worker of a multi-host run) trains without writing files."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if write:
+        run_dir.mkdir(parents=True, exist_ok=True)
     done = model.train_steps
     if done >= total_steps:
         log.info("Run %s already has %d >= %d steps; nothing to do.", run_dir, done, total_steps)
         return None
-    callbacks = [
-        StopOnNonFinite(),
-        StopAtStep(total_steps),
+    writers = [
         AtomicCheckpoint(run_dir, batch_size),
         SampleGrid(run_dir),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
-        *callbacks,
-    ]
+    ] if write else []
+    callbacks = [StopOnNonFinite(), StopAtStep(total_steps), *writers, *callbacks]
     return model.fit(
         dataset,
         steps_per_epoch=checkpoint_every,

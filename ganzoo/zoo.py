@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+import keras
+
 from ganzoo.nets import build_network
 from ganzoo.training import atomic_write_text
 from ganzoo.variants import VARIANTS
@@ -63,11 +65,17 @@ def _as_config(name_or_config):
 
 
 def build(name_or_config, seed=None, compile=True):
-    """The entry's architecture with fresh weights, compiled with its optimizers: ready for fit."""
+    """The entry's architecture with fresh weights, compiled with its optimizers: ready for fit.
+
+    `seed` makes a run reproducible: it seeds the weight initialisation (through
+    `keras.utils.set_random_seed`, which also seeds Python, NumPy and TensorFlow globally)
+    and the model's own noise stream."""
     config = _as_config(name_or_config)
     variant = config["variant"]
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant {variant!r}; known: {sorted(VARIANTS)}.")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     latent_dim = int(config["latent_dim"])
     image_shape = tuple(int(d) for d in config["image_shape"])
     variant_class = VARIANTS[variant]

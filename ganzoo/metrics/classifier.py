@@ -25,7 +25,7 @@ class EvaluatorError(FileNotFoundError):
 
 def classifier_network(image_shape, num_classes, base_filters=32, dropout=0.3):
     """uint8 images (batch, H, W, C) -> class logits: conv-BN-ReLU + max-pool stages that
-    double the width until the map is at most 8x8, then global average pooling. Small on
+    double the width until the map is at most 8x8, then a 128-unit dense layer. Small on
     purpose: it is trained and run on CPUs, and hair colour or digit identity needs no more."""
     import keras
     from keras import layers
@@ -41,7 +41,9 @@ def classifier_network(image_shape, num_classes, base_filters=32, dropout=0.3):
             break
         x = layers.MaxPooling2D(2)(x)
         size, width = size // 2, width * 2
-    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Flatten()(x)  # keeps where strokes are: average pooling lost ~5% on MNIST
+    x = layers.Dropout(dropout)(x)
+    x = layers.Dense(128, activation="relu")(x)
     x = layers.Dropout(dropout)(x)
     logits = layers.Dense(num_classes, dtype="float32", name="class_logits")(x)
     return keras.Model(images, logits, name="evaluator")
@@ -157,7 +159,9 @@ def train_evaluator(source, image_shape, num_classes, *, epochs=3, batch_size=12
         return dataset.map(uint8)
 
     network = classifier_network(image_shape, num_classes)
-    augment = keras.Sequential([keras.layers.RandomTranslation(0.08, 0.08, seed=seed)])
+    # Black fill: a reflected border would add stroke fragments never seen at test time.
+    augment = keras.Sequential([keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant",
+                                                               seed=seed)])
     inputs = keras.Input(tuple(image_shape), dtype="uint8")
     trainer = keras.Model(inputs, network(augment(keras.ops.cast(inputs, "float32"))))
     trainer.compile(optimizer=keras.optimizers.Adam(1e-3),
@@ -176,10 +180,10 @@ HAIR_CLASSES = ["blonde", "brown", "black", "blue", "pink"]  # the five most com
 # How each shipped evaluator is trained (`python -m ganzoo.metrics.classifier NAME DATA`).
 RECIPES = {
     "mnist": {"image_shape": [28, 28, 1], "class_names": [str(d) for d in range(10)],
-              "split": "train", "test_split": "test", "epochs": 3,
+              "split": "train", "test_split": "test", "epochs": 2,
               "data": "mnist.npz (x_train/y_train; tested on x_test/y_test)"},
     "fashion-mnist": {"image_shape": [28, 28, 1], "class_names": FASHION_CLASSES,
-                      "split": "train", "test_split": "test", "epochs": 5,
+                      "split": "train", "test_split": "test", "epochs": 3,
                       "data": "fashion_mnist.npz (x_train/y_train; tested on x_test/y_test)"},
     "anime-hair": {"image_shape": [64, 64, 3], "class_names": HAIR_CLASSES,
                    "split": "train[:90%]", "test_split": "train[90%:]", "epochs": 12,

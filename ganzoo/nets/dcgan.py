@@ -13,7 +13,11 @@ from keras import layers
 
 from ganzoo.nets.conditioning import class_head, label_map, with_label_embedding
 
-_INIT = keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+def _init():
+    # A new initializer per layer: one created at import time would draw its seed before
+    # the user's keras.utils.set_random_seed, making seeded runs irreproducible.
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
 
 
 def _stages(image_shape):
@@ -46,19 +50,19 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None,
     start, stages = _stages(image_shape)
     width = base_filters * 2 ** (stages - 1)
     inputs, x = with_label_embedding(keras.Input((latent_dim,), name="z"), num_classes)
-    x = layers.Dense(start * start * width, use_bias=False, kernel_initializer=_INIT)(x)
+    x = layers.Dense(start * start * width, use_bias=False, kernel_initializer=_init())(x)
     x = layers.Reshape((start, start, width))(x)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     for _ in range(stages - 1):
         width //= 2
         x = layers.Conv2DTranspose(
-            width, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_INIT
+            width, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_init()
         )(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(
-        image_shape[-1], 4, strides=2, padding="same", kernel_initializer=_INIT
+        image_shape[-1], 4, strides=2, padding="same", kernel_initializer=_init()
     )(x)
     # tanh in float32 even under a mixed policy: images are outputs, not activations.
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
@@ -89,12 +93,12 @@ def dcgan_discriminator(image_shape, base_filters=64, norm="batch", num_classes=
     for stage in range(stages):
         x = layers.Conv2D(
             width, 4, strides=2, padding="same", use_bias=stage == 0 or norm == "none",
-            kernel_initializer=_INIT
+            kernel_initializer=_init()
         )(x)
         if stage > 0 and _NORMS[norm]:  # Radford et al.: none on the input layer
             x = _NORMS[norm]()(x)
         x = layers.LeakyReLU(0.2)(x)
         width *= 2
     x = layers.Flatten()(x)
-    logits = layers.Dense(1, kernel_initializer=_INIT, dtype="float32", name="logits")(x)
+    logits = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logits")(x)
     return keras.Model(inputs, class_head(x, logits, aux_classes), name=name)

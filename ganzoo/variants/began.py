@@ -35,8 +35,14 @@ class BEGAN(GAN):
         def d_objective(real_reconstructions, fake_reconstructions, real, fake):
             real_loss = losses.autoencoder_l1(real, real_reconstructions)
             fake_loss = losses.autoencoder_l1(fake, fake_reconstructions)
-            d_loss, _, next_k, m_global = losses.began_losses(
-                real_loss, fake_loss, self.k, self.gamma, self.lambda_k)
+            d_loss, _, _, _ = losses.began_losses(real_loss, fake_loss, self.k, self.gamma,
+                                                  self.lambda_k)
+            # k_{t+1} and M_global from the whole (all-replica) batch, so every replica
+            # stores the same k_t under a tf.distribute strategy.
+            _, _, next_k, m_global = losses.began_losses(
+                self.replica_mean(tf.stop_gradient(real_loss)),
+                self.replica_mean(tf.stop_gradient(fake_loss)), self.k, self.gamma,
+                self.lambda_k)
             return {"loss": d_loss, "next_k": next_k, "m_global": m_global}
 
         step = self.discriminator_step(real_images, d_objective)

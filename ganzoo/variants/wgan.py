@@ -80,8 +80,9 @@ class WGANGP(_Critic):
 
     def critic_objective(self, real_outputs, fake_outputs, real_images, fake_images):
         wasserstein_loss = losses.wasserstein_critic(real_outputs, fake_outputs)
-        epsilon = keras.random.uniform((tf.shape(real_images)[0], 1, 1, 1),
-                                       seed=self.seed_generator)
+        epsilon = self.draw_per_example(
+            lambda n: keras.random.uniform((n, 1, 1, 1), seed=self.seed_generator),
+            tf.shape(real_images)[0])
         penalty = losses.gradient_penalty(self.discriminator, real_images, fake_images, epsilon)
         return {"loss": wasserstein_loss + self.gp_weight * penalty,
                 "wasserstein": -wasserstein_loss}
