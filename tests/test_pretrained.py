@@ -37,5 +37,49 @@ def test_entry_exports(name, tmp_path):
     path = ganzoo.export(model, tmp_path, name=name)
     signature = tf.saved_model.load(str(path)).signatures["serving_default"]
     z = model.latent_noise(2, seed=1)
-    np.testing.assert_array_equal(signature(z=tf.constant(z))["images"].numpy(),
-                                  model.generate(z))
+    if model.conditional:
+        labels = np.array([0, model.num_classes - 1], np.int32)
+        served = signature(z=tf.constant(z), labels=tf.constant(labels))["images"].numpy()
+        np.testing.assert_array_equal(served, model.generate(z, labels))
+    else:
+        np.testing.assert_array_equal(signature(z=tf.constant(z))["images"].numpy(),
+                                      model.generate(z))
+
+
+JUDGED = [n for n in ENTRIES if ganzoo.get_config(n).get("evaluator")]
+
+
+@pytest.mark.parametrize("name", JUDGED)
+def test_entry_draws_every_class_and_obeys_labels(name):
+    """A CI-sized version of the quality bar, judged by the shipped evaluator classifier:
+    no class below 3% of 500 samples (mode collapse), and conditional entries draw the class
+    they are asked for."""
+    from ganzoo.metrics.classifier import classifier_scores
+
+    model = ganzoo.load(name)
+    scores = classifier_scores(model, model.evaluator, num=500, seed=11)
+    assert scores["min_class_share"] > 0.03, scores["class_shares"]
+    if model.conditional:
+        bar = ganzoo.get_config(name)["quality_bar"]["label_accuracy"]
+        assert scores["label_accuracy"] >= bar - 0.03  # 500 samples: a few points of noise
+
+
+def test_cli_scores_labels_and_draws_per_class_grids(tmp_path):
+    import json
+
+    from conftest import run_cli
+
+    out = run_cli("evaluate", "cgan-mnist", "--metrics", "cls", "--num", "200", "--out",
+                  str(tmp_path / "cls.json"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    scores = json.loads((tmp_path / "cls.json").read_text())["classifier"]
+    assert scores["evaluator"] == "mnist" and scores["n_fake"] == 200
+    assert 0.8 <= scores["label_accuracy"] <= 1.0
+    out = run_cli("sample", "cgan-mnist", "--grid_by_class", "--num", "4", "--out",
+                  str(tmp_path / "grid.png"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    from PIL import Image
+
+    assert Image.open(tmp_path / "grid.png").size[1] > Image.open(tmp_path / "grid.png").size[0]
+    out = run_cli("evaluate", "cgan-mnist", "--metrics", "cls,fid")
+    assert out.returncode == 2 and "compare with real images" in out.stderr
