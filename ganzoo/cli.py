@@ -209,7 +209,7 @@ def main(argv):
 
     # FileNotFoundError covers missing Inception weights (InceptionWeightsError).
     known = (ValueError, KeyError, FileExistsError, FileNotFoundError, zoo.WeightsError,
-             data.DataError, training.NonFiniteLossError)
+             data.DataError, training.NonFiniteLossError, training.CheckpointError)
     try:
         globals()[f"cmd_{command}"](target)
     except known as error:

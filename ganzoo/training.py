@@ -33,6 +33,11 @@ class NonFiniteLossError(RuntimeError):
     """A loss became NaN or infinite; training stopped before saving the bad state."""
 
 
+class CheckpointError(OSError):
+    """A checkpoint could not be written (disk full, read-only or vanished run directory);
+    the previous checkpoint is left as it was."""
+
+
 def atomic_write_text(path, text):
     tmp = f"{path}.tmp"
     with open(tmp, "w") as f:
@@ -83,10 +88,21 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         if step == self.saved_step:
             return
         tmp = self.run_dir / "checkpoint.tmp.keras"
-        self.model.save(tmp)
         weights_tmp = self.run_dir / "generator.tmp.weights.h5"
-        self.model.sampling_generator.save_weights(weights_tmp)
         latest = self.run_dir / CHECKPOINT
+        try:
+            self.model.save(tmp)
+            self.model.sampling_generator.save_weights(weights_tmp)
+        except OSError as error:  # nothing was renamed yet: the last checkpoint is intact
+            for path in (tmp, weights_tmp):
+                path.unlink(missing_ok=True)
+            kept = f"{latest} (step {self.saved_step}) is intact" if latest.exists() \
+                else "no earlier checkpoint exists"
+            raise CheckpointError(
+                f"Could not write the step-{step} checkpoint in {self.run_dir}: {error}. "
+                f"Training stopped; {kept}. Free disk space or fix the directory's "
+                f"permissions, then rerun the same command to resume."
+            ) from None
         if latest.exists():
             os.replace(latest, self.run_dir / PREVIOUS_CHECKPOINT)
         os.replace(tmp, latest)

@@ -80,3 +80,21 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_model, tiny_d
     assert good.train_steps == 2
     kernel = good.discriminator.layers[-1].kernel.numpy()
     assert np.isfinite(kernel).all()
+
+
+def test_disk_full_while_checkpointing_is_a_clear_error_and_keeps_the_last_one(
+        tiny_model, tiny_dataset, tmp_path, monkeypatch):
+    _fit(tiny_model, tiny_dataset, 2, tmp_path)
+    save = type(tiny_model).save
+
+    def full_disk(model, path, *args, **kwargs):
+        save(model, path, *args, **kwargs)  # a partial file exists when the disk fills up
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(tiny_model), "save", full_disk)
+    with pytest.raises(training.CheckpointError,
+                       match=r"step-4 checkpoint .*No space left.*\(step 2\) is intact"):
+        _fit(tiny_model, tiny_dataset, 4, tmp_path)
+    monkeypatch.undo()
+    assert training.restore(tmp_path).train_steps == 2
+    assert not list(tmp_path.glob("*.tmp.*"))  # no half-written files left behind
