@@ -13,7 +13,6 @@ pipeline of 64x64 faces. Prints images/s for each and the ratio.
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 from absl import app, flags
 from keras import layers, ops

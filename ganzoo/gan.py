@@ -52,6 +52,13 @@ def slerp(start, end, t):
 
 
 @keras.saving.register_keras_serializable("ganzoo")
+def _replica_context():
+    """(replica context or None, replicas in sync): (default context, 1) outside a strategy,
+    (None, 1) in a cross-replica context."""
+    context = tf.distribute.get_replica_context()
+    return context, (context.num_replicas_in_sync if context is not None else 1)
+
+
 class GAN(keras.Model):
     """Base class: a generator G(z) and a discriminator (or critic) D(x) trained adversarially.
 
@@ -247,8 +254,7 @@ class GAN(keras.Model):
         tf.distribute strategy every replica draws the whole global batch from the same
         seed state and keeps its own slice, so replicas never share noise and N replicas with
         batch B/N see exactly the draws of one device with batch B."""
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context is not None else 1
+        context, replicas = _replica_context()
         if replicas == 1:
             return draw(batch_size)
         start = context.replica_id_in_sync_group * batch_size
@@ -257,8 +263,8 @@ class GAN(keras.Model):
     @staticmethod
     def replica_mean(value):
         """Mean of a per-replica value over all replicas (the value itself on one device)."""
-        context = tf.distribute.get_replica_context()
-        if context is None or context.num_replicas_in_sync == 1:
+        context, replicas = _replica_context()
+        if replicas == 1:
             return value
         return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
@@ -310,8 +316,7 @@ class GAN(keras.Model):
         number of replicas: the sum is then the gradient of the global-batch mean. With a
         float16 policy the optimizer is a LossScaleOptimizer and `scale_loss` scales the loss
         up (apply_gradients scales the gradients back and skips non-finite steps)."""
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context is not None else 1
+        _, replicas = _replica_context()
         variables = network.trainable_variables
         # `tape.gradient` must see the scaled loss computed inside the tape; do it via the
         # chain rule instead: d(c * loss) = c * d(loss), with output_gradients.

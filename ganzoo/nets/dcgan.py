@@ -6,7 +6,6 @@ Discriminator: the mirror image with strided 4x4 convolutions and LeakyReLU(0.2)
 every layer except the first, and a single logit (no sigmoid: losses work from logits).
 Weights start from N(0, 0.02) as in the paper.
 """
-import math
 
 import keras
 from keras import layers
