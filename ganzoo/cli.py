@@ -7,6 +7,8 @@
   ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR] [--batch_size B]
   ganzoo export NAME --out DIR [--version 1] [--overwrite]
   ganzoo evaluate NAME --data PATH_OR_TFDS [--num 10000] [--num_real 10000] [--out r.json]
+  ganzoo translate NAME INPUT... --out DIR [--direction b2a] [--side_by_side grid.png]
+                                            (image-to-image entries: files or folders)
 
 `train` resumes when RUN_DIR already holds a checkpoint: run the same command again.
 """
@@ -33,7 +35,9 @@ flags.DEFINE_string("split", None, "train: split of an .npz or tfds source, slic
                     "tensorflow-datasets: train, test, train[:50000] (default: the entry's).")
 flags.DEFINE_list("metrics", ["fid", "kid", "pr"], "evaluate: fid,kid,pr (Inception features, "
                   "against --data; computed together), cls (evaluator classifier: label "
-                  "accuracy or class histogram; no data needed), parzen (pixels; MNIST .npz).")
+                  "accuracy or class histogram; no data needed), parzen (pixels; MNIST .npz). "
+                  "Image-to-image entries: l1,fid (pix2pix) or cls,cycle (CycleGAN) on the "
+                  "held-out split of --data (their default).")
 flags.DEFINE_integer("steps", None, "train: total training steps (default: the entry's).")
 flags.DEFINE_integer("batch_size", None, "train: batch size (default: the entry's).")
 flags.DEFINE_integer("checkpoint_every", None, "train: steps between checkpoints.")
@@ -50,9 +54,14 @@ flags.DEFINE_string("evaluator", None, "evaluate: classifier for --metrics cls (
                     "the entry's, e.g. mnist, fashion-mnist, anime-hair).")
 flags.DEFINE_bool("record", False, "evaluate: write the results into the entry's zoo config "
                   "(maintainers, after training).")
+flags.DEFINE_string("direction", None, "translate: a2b (default) or b2a (two-way models).")
+flags.DEFINE_string("side_by_side", None, "translate: also write one PNG of input | output "
+                    "rows here.")
+flags.DEFINE_enum("pairs", None, ["edges", "side_by_side", "unpaired"], "train (image-to-"
+                  "image): how --data makes (A, B) pairs (default: the entry's data.pairs).")
 flags.DEFINE_string("run", None, "export/sample: use the generator of this training run dir.")
 
-COMMANDS = ("list", "info", "sample", "train", "export", "evaluate")
+COMMANDS = ("list", "info", "sample", "train", "export", "evaluate", "translate")
 USAGE = "usage: ganzoo {" + ",".join(COMMANDS) + "} [NAME] [--flags]; see ganzoo --help"
 
 
@@ -143,17 +152,13 @@ def cmd_train(name):
             print(f"Resuming {run_dir} from step {model.train_steps}")
     data_seed = training.read_run_config(run_dir).get("run", {}).get("data_seed",
                                                                        FLAGS.seed or 0)
-    labels = config["data"].get("labels")
     # tf.data derives the shuffle order from the global seed and the op seed: set both, so
     # fresh and resumed runs see the same order (the model's own RNG state is checkpointed).
     tf.random.set_seed(data_seed)
-    dataset = data.image_dataset(
-        FLAGS.data, model.image_shape, batch_size, repeat=True, seed=data_seed,
-        data_dir=FLAGS.data_dir, with_labels=model.conditional,
-        split=FLAGS.split or config["data"].get("split", "train"),
-        labels=FLAGS.labels_csv or (labels and os.path.join(
-            os.path.dirname(os.path.abspath(FLAGS.data)), labels)),
-        classes=model.class_names if labels or FLAGS.labels_csv else None)
+    if hasattr(model, "translate"):
+        dataset = _translation_data(model, config, batch_size, data_seed)
+    else:
+        dataset = _image_data(model, config, batch_size, data_seed)
     # Resume at the same place in the (seeded, repeating) data stream.
     dataset = dataset.skip(model.train_steps)
     training.fit_gan(model, dataset, steps, run_dir, batch_size=batch_size,
@@ -163,6 +168,34 @@ def cmd_train(name):
     state = training.read_state(run_dir)
     print(f"Done: {run_dir} at step {state.get('step')}, "
           f"{state.get('wall_time_s')} s of training")
+
+
+def _image_data(model, config, batch_size, data_seed):
+    from ganzoo import data
+
+    labels = config["data"].get("labels")
+    return data.image_dataset(
+        FLAGS.data, model.image_shape, batch_size, repeat=True, seed=data_seed,
+        data_dir=FLAGS.data_dir, with_labels=model.conditional,
+        split=FLAGS.split or config["data"].get("split", "train"),
+        labels=FLAGS.labels_csv or (labels and os.path.join(
+            os.path.dirname(os.path.abspath(FLAGS.data)), labels)),
+        classes=model.class_names if labels or FLAGS.labels_csv else None)
+
+
+def _translation_data(model, config, batch_size, data_seed):
+    """(A, B) batches for an image-to-image entry; the held-out split (data.test_split)
+    supplies the images the training preview translates."""
+    from ganzoo import pairs
+
+    options = dict(data_dir=FLAGS.data_dir, labels=FLAGS.labels_csv, kind=FLAGS.pairs)
+    test_split = config["data"].get("test_split")
+    if test_split:
+        held_out = pairs.translation_dataset(config, FLAGS.data, 1, split=test_split,
+                                             shuffle=False, repeat=False, **options)
+        model.preview_sources = pairs.first_images(held_out, 8)
+    return pairs.translation_dataset(config, FLAGS.data, batch_size, split=FLAGS.split,
+                                     seed=data_seed, **options)
 
 
 def cmd_export(name):
@@ -181,10 +214,22 @@ def cmd_evaluate(name):
 
     model = _model_for_sampling(name)
     results = {"entry": name}
-    results.update(evaluate_quality(
-        model, FLAGS.data, metrics=FLAGS.metrics, num=FLAGS.num,
-        num_real=FLAGS.num_real, evaluator=FLAGS.evaluator, seed=FLAGS.seed or 0,
-        data_dir=FLAGS.data_dir))
+    if hasattr(model, "translate"):  # image-to-image: scored on the held-out split
+        from ganzoo.metrics.translation import evaluate_translation
+
+        if not FLAGS.data:
+            raise UsageError(f"evaluate {name} needs --data (its held-out split is read "
+                             f"from it).")
+        default = FLAGS["metrics"].value == FLAGS["metrics"].default
+        results.update(evaluate_translation(
+            model, zoo.get_config(name), FLAGS.data, None if default else FLAGS.metrics,
+            num=FLAGS["num"].value if FLAGS["num"].present else None,
+            evaluator=FLAGS.evaluator, data_dir=FLAGS.data_dir, labels=FLAGS.labels_csv))
+    else:
+        results.update(evaluate_quality(
+            model, FLAGS.data, metrics=FLAGS.metrics, num=FLAGS.num,
+            num_real=FLAGS.num_real, evaluator=FLAGS.evaluator, seed=FLAGS.seed or 0,
+            data_dir=FLAGS.data_dir))
     text = json.dumps(results, indent=2)
     print(text)
     if FLAGS.out:
@@ -195,12 +240,37 @@ def cmd_evaluate(name):
         print(f"Recorded in {name}'s config (quality).")
 
 
+def cmd_translate(name, inputs):
+    from ganzoo.images import read_images, save_grid, write_image
+
+    if not inputs:
+        raise UsageError("translate needs one or more INPUT image files or folders.")
+    if not FLAGS.out:
+        raise UsageError("translate needs --out DIR for the translated images.")
+    model = _model_for_sampling(name)
+    if not hasattr(model, "translate"):
+        raise UsageError(f"{name} is not an image-to-image model; use ganzoo sample {name}.")
+    paths, images = read_images(inputs)
+    outputs = model.translate(images, FLAGS.direction)
+    os.makedirs(FLAGS.out, exist_ok=True)
+    for path, image in zip(paths, outputs):
+        stem = os.path.splitext(os.path.basename(path))[0]
+        write_image(image, os.path.join(FLAGS.out, f"{stem}.png"))
+    print(f"Translated {len(paths)} image(s) with {name} into {FLAGS.out}")
+    if FLAGS.side_by_side:
+        save_grid(model.side_by_side(images, FLAGS.direction), FLAGS.side_by_side, cols=1)
+        print(f"Wrote input | output rows to {FLAGS.side_by_side}")
+
+
 def main(argv):
     if len(argv) < 2 or argv[1] not in COMMANDS:
         raise app.UsageError(USAGE)
     command, args = argv[1], argv[2:]
+    extra = ()
     if command == "list":
         target = None
+    elif command == "translate" and args:
+        target, extra = args[0], (args[1:],)
     elif len(args) != 1:
         raise app.UsageError(f"ganzoo {command} takes one zoo entry NAME; got {args or 'none'}.")
     else:
@@ -211,7 +281,7 @@ def main(argv):
     known = (ValueError, KeyError, FileExistsError, FileNotFoundError, zoo.WeightsError,
              data.DataError, training.NonFiniteLossError, training.CheckpointError)
     try:
-        globals()[f"cmd_{command}"](target)
+        globals()[f"cmd_{command}"](target, *extra)
     except known as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"ganzoo {command}: error: {message}", file=sys.stderr)

@@ -1,9 +1,12 @@
 """TensorFlow Serving export, shared by every variant, built with `keras.export.ExportArchive`.
 
 `export(model, "models")` writes `models/<name>/<version>/` (the layout TF Serving watches) with
-a `serving_default` signature: named float32 input `z` [None, latent_dim] (plus int32 `labels`
-[None] for conditional models) -> named uint8 output `images` [None, H, W, C]. The exported
-generator is the one `sample` uses (EMA if any).
+the signatures the model lists in `serving_endpoints()`:
+- GANs: `serving_default`, named float32 input `z` [None, latent_dim] (plus int32 `labels`
+  [None] for conditional models) -> named uint8 output `images` [None, H, W, C], from the
+  generator `sample` uses (EMA if any);
+- image-to-image models: `serving_default`, uint8 `images` [None, H, W, C] -> uint8 `images`;
+  CycleGAN also names both directions, `a2b` and `b2a`.
 
 `rest_predict` runs a TF Serving REST `:predict` request body (row "instances" or columnar
 "inputs" format) through a loaded signature exactly as the server maps JSON to tensors, so
@@ -17,8 +20,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-
-from ganzoo.images import to_uint8
 
 
 def export(model, directory, version=1, name=None, overwrite=False):
@@ -34,17 +35,11 @@ def export(model, directory, version=1, name=None, overwrite=False):
                 f"Export directory {target} exists and is not empty; choose another --version "
                 f"or pass overwrite=True (--overwrite) to replace it."
             )
-    generator = model.sampling_generator
     archive = keras.export.ExportArchive()
-    archive.track(generator)
-    signature = [tf.TensorSpec([None, model.latent_dim], tf.float32, name="z")]
-    if model.conditional:  # class-conditional models take a second named input
-        signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
-
-    def serve(z, labels=None):
-        return {"images": to_uint8(model.synthesize(z, labels, generator=generator))}
-
-    archive.add_endpoint("serving_default", serve, input_signature=signature)
+    for network in model.export_networks:
+        archive.track(network)
+    for endpoint, (serve, signature) in model.serving_endpoints().items():
+        archive.add_endpoint(endpoint, serve, input_signature=signature)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failed export never leaves half a model where
     # TF Serving would pick it up, and an existing export survives a failed overwrite.

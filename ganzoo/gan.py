@@ -1,11 +1,9 @@
 """The shared GAN base class: every variant in `ganzoo.variants` subclasses `GAN`.
 
-The base holds what all variants share, so a variant file holds only its objective and its
-`train_step`:
+The base holds what all noise-to-image variants share, so a variant file holds only its
+objective and its `train_step` (loss trackers, the two optimizers and the replica-safe update
+helpers come from `ganzoo.adversarial.AdversarialModel`):
 - the generator and discriminator sub-models, latent size and image shape;
-- one `keras.metrics.Mean` per reported loss (created in `__init__`, listed in `metrics`);
-- `compile(d_optimizer=..., g_optimizer=...)` and the save/load plumbing that keeps BOTH
-  optimizers' state (iterations, moments) through `.keras` files;
 - an optional exponential moving average (EMA) of the generator weights, used for sampling;
 - the sampler (`sample`, `generate`, `interpolate`), which every variant inherits.
 """
@@ -16,12 +14,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ganzoo.adversarial import AdversarialModel
 from ganzoo.images import to_uint8
-
-_DEFAULT_OPTIMIZER = {  # Radford et al. 2016, Section 4: Adam, lr 2e-4, beta_1 0.5.
-    "class_name": "Adam",
-    "config": {"learning_rate": 2e-4, "beta_1": 0.5},
-}
 
 
 def check_count(value, what):
@@ -51,30 +45,20 @@ def slerp(start, end, t):
     return (np.sin((1.0 - t) * omega) * start + np.sin(t * omega) * end) / np.sin(omega)
 
 
-@keras.saving.register_keras_serializable("ganzoo")
-def _replica_context():
-    """(replica context or None, replicas in sync): (default context, 1) outside a strategy,
-    (None, 1) in a cross-replica context."""
-    context = tf.distribute.get_replica_context()
-    return context, (context.num_replicas_in_sync if context is not None else 1)
-
-
-class GAN(keras.Model):
+class GAN(AdversarialModel):
     """Base class: a generator G(z) and a discriminator (or critic) D(x) trained adversarially.
 
     Subclasses set `loss_names` (the metrics they report) and override `train_step`.
     Calling the model runs the generator: `model(z)` -> images in [-1, 1].
     """
 
-    loss_names = ("d_loss", "g_loss")
-    default_optimizer = _DEFAULT_OPTIMIZER
     # How a conditional variant's discriminator sees the class: None (unconditional),
     # "input" (CGAN: labels are a second input) or "auxiliary" (AC-GAN: a class head).
     discriminator_conditioning = None
 
     def __init__(self, generator, discriminator, ema_decay=None, seed=None, num_classes=None,
                  class_names=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
         if isinstance(generator, dict):
             generator = keras.saving.deserialize_keras_object(generator)
         if isinstance(discriminator, dict):
@@ -111,9 +95,6 @@ class GAN(keras.Model):
         if ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         self._uint8_generator = None
         self.evaluator = None  # the classifier that scores it (a zoo entry's "evaluator")
         self.create_state()
@@ -124,10 +105,6 @@ class GAN(keras.Model):
         variables to exist before the model is built."""
 
     # ----------------------------------------------------------------- Keras plumbing
-    def build(self, input_shape=None):
-        # Both sub-models are functional and already built; nothing is shape-dependent here.
-        self.built = True
-
     @property
     def conditional(self):
         return self.num_classes is not None
@@ -146,10 +123,6 @@ class GAN(keras.Model):
             return self.discriminator([images, labels], training=training)
         return self.discriminator(images, training=training)
 
-    @property
-    def metrics(self):
-        return list(self.loss_trackers.values())
-
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -166,67 +139,13 @@ class GAN(keras.Model):
     def from_config(cls, config):
         return cls(**config)
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """`d_optimizer`/`g_optimizer`: optimizer instances, names or Keras configs; default
-        to the variant's published optimizer. Remaining kwargs go to `keras.Model.compile`."""
-        kwargs.setdefault("optimizer", None)  # no third, unused optimizer in checkpoints
-        super().compile(**kwargs)
-        self.d_optimizer = self._loss_scaled(keras.optimizers.get(d_optimizer
-                                                                  or self.default_optimizer))
-        self.g_optimizer = self._loss_scaled(keras.optimizers.get(g_optimizer
-                                                                  or self.default_optimizer))
-        if self.d_optimizer is self.g_optimizer:
-            raise ValueError("d_optimizer and g_optimizer must be two different optimizers.")
-        # Create the optimizer slots now, in the caller's scope: a tf.distribute strategy
-        # cannot create variables lazily inside its replicated train function.
-        self.build_optimizers()
-
-    def _loss_scaled(self, optimizer):
-        """float16 gradients underflow: under a mixed_float16 policy, wrap the optimizer in a
-        dynamic LossScaleOptimizer (see `descend`)."""
-        if (self.dtype_policy.name == "mixed_float16"
-                and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)):
-            return keras.optimizers.LossScaleOptimizer(optimizer)
-        return optimizer
+    @property
+    def generator_networks(self):
+        return [self.generator]
 
     @property
-    def train_steps(self):
-        """Completed training steps (one generator update per step in every variant)."""
-        if not hasattr(self, "g_optimizer"):
-            return 0
-        return int(self.g_optimizer.iterations.numpy())
-
-    def get_compile_config(self):
-        return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-        }
-
-    def compile_from_config(self, config):
-        # Keras' default only rebuilds `self.optimizer`; rebuild both so that their variables
-        # exist before the saved state (iterations, moments) is loaded into them.
-        self.compile(
-            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
-            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-        )
-
-    def build_optimizers(self):
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-
-    # Keras saves a layer's own weights but not the state of its random seed generator; keep
-    # it in the file too, so a resumed run continues the same noise stream.
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store["seed_generator_state"] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        own = self._trainable_variables + self._non_trainable_variables
-        for index, variable in enumerate(own):
-            variable.assign(store[str(index)])
-        if "seed_generator_state" in store:
-            self.seed_generator.state.assign(store["seed_generator_state"])
-
+    def discriminator_networks(self):
+        return [self.discriminator]
 
     # --------------------------------------------------------- helpers for train_step
     def unpack(self, data):
@@ -247,26 +166,6 @@ class GAN(keras.Model):
             raise ValueError(f"{self.name} is conditional on {self.num_classes} classes: fit it "
                              f"on (images, labels) batches, e.g. an .npz with a label array.")
         return images, labels
-
-    @staticmethod
-    def draw_per_example(draw, batch_size):
-        """`draw(n)` random values for this replica's `batch_size` examples. Under a
-        tf.distribute strategy every replica draws the whole global batch from the same
-        seed state and keeps its own slice, so replicas never share noise and N replicas with
-        batch B/N see exactly the draws of one device with batch B."""
-        context, replicas = _replica_context()
-        if replicas == 1:
-            return draw(batch_size)
-        start = context.replica_id_in_sync_group * batch_size
-        return draw(batch_size * replicas)[start:start + batch_size]
-
-    @staticmethod
-    def replica_mean(value):
-        """Mean of a per-replica value over all replicas (the value itself on one device)."""
-        context, replicas = _replica_context()
-        if replicas == 1:
-            return value
-        return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
     def sample_latent(self, batch_size):
         """z ~ N(0, I) from the model's own seeded generator (its state is checkpointed)."""
@@ -307,23 +206,6 @@ class GAN(keras.Model):
         self.update_ema()
         return loss
 
-    @staticmethod
-    def descend(tape, loss, network, optimizer):
-        """One optimizer step on `network`'s weights along -grad(loss).
-
-        Under a tf.distribute strategy each replica's loss is a mean over its share of the
-        batch and the optimizer sums gradients over replicas, so the loss is divided by the
-        number of replicas: the sum is then the gradient of the global-batch mean. With a
-        float16 policy the optimizer is a LossScaleOptimizer and `scale_loss` scales the loss
-        up (apply_gradients scales the gradients back and skips non-finite steps)."""
-        _, replicas = _replica_context()
-        variables = network.trainable_variables
-        # `tape.gradient` must see the scaled loss computed inside the tape; do it via the
-        # chain rule instead: d(c * loss) = c * d(loss), with output_gradients.
-        scale = optimizer.scale_loss(tf.constant(1.0)) / replicas
-        gradients = tape.gradient(loss, variables, output_gradients=tf.cast(scale, loss.dtype))
-        optimizer.apply_gradients(zip(gradients, variables))
-
     def ema_decay_at(self, step):
         """The decay used after `step` generator updates: min(ema_decay, (1+t)/(10+t)), the
         warm-up of tf.train.ExponentialMovingAverage, so early EMA weights are not dominated
@@ -340,18 +222,29 @@ class GAN(keras.Model):
         for ema_weight, weight in zip(self.ema_generator.weights, self.generator.weights):
             ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
 
-    def report(self, **losses):
-        """Updates the loss trackers and returns the logs dict for `fit`'s progress bar."""
-        for name, value in losses.items():
-            self.loss_trackers[name].update_state(value)
-        logs = {name: tracker.result() for name, tracker in self.loss_trackers.items()}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # Keras 3.15 reduces logs across workers with strategy.reduce(MEAN, v, axis=0),
-            # which fails on scalars: hand it 1-element vectors (it returns scalars).
-            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
-
     # ------------------------------------------------------------------- the sampler
+    def shipped_network(self):
+        return self.sampling_generator
+
+    def preview(self, num, seed):
+        return self.sample(num, seed=seed)
+
+    @property
+    def export_networks(self):
+        return [self.sampling_generator]
+
+    def serving_endpoints(self):
+        """{name: (function, input signature)} for `ganzoo.export`: z [+ labels] -> uint8."""
+        generator = self.sampling_generator
+        signature = [tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")]
+        if self.conditional:  # class-conditional models take a second named input
+            signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
+
+        def serve(z, labels=None):
+            return {"images": to_uint8(self.synthesize(z, labels, generator=generator))}
+
+        return {"serving_default": (serve, signature)}
+
     @property
     def sampling_generator(self):
         """The generator used for sampling and export: the EMA copy when there is one."""

@@ -1,4 +1,5 @@
-"""Image value conversions and PNG grids, shared by the sampler, export, CLI and data pipeline."""
+"""Image value conversions, PNG grids and image files, shared by the sampler, export, CLI and
+data pipeline."""
 import math
 import os
 
@@ -43,4 +44,48 @@ def save_grid(images, path, cols=None, padding=2):
 
     grid = make_grid(images, cols=cols, padding=padding)
     Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(os.fspath(path))
+    return path
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
+
+
+def read_images(inputs):
+    """Image files and folders (their image files, sorted) -> (paths, list of uint8 arrays
+    (h, w, c)). A missing path, an empty folder or a file Pillow cannot read is an error
+    naming it."""
+    from PIL import Image, UnidentifiedImageError
+
+    paths = []
+    for item in inputs:
+        item = os.fspath(item)
+        if os.path.isdir(item):
+            found = sorted(os.path.join(item, n) for n in os.listdir(item)
+                           if n.lower().endswith(IMAGE_SUFFIXES))
+            if not found:
+                raise ValueError(f"Folder {item!r} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
+            paths.extend(found)
+        elif os.path.isfile(item):
+            paths.append(item)
+        else:
+            raise ValueError(f"Input {item!r} does not exist.")
+    images = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                image.load()
+                if image.mode not in ("L", "LA", "RGB", "RGBA"):
+                    image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+                images.append(np.asarray(image))
+        except (UnidentifiedImageError, OSError) as error:
+            raise ValueError(f"{path} is not a readable image ({error}).") from None
+    return paths, images
+
+
+def write_image(image, path):
+    """One uint8 image (h, w, c) as a PNG (or any format Pillow infers from the suffix)."""
+    from PIL import Image
+
+    image = np.asarray(image)
+    Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(os.fspath(path))
     return path

@@ -183,3 +183,33 @@ def acgan_generator(fake_logits, fake_class_logits, fake_labels, non_saturating=
     adversarial = (generator_non_saturating(fake_logits) if non_saturating
                    else generator_minimax(fake_logits))
     return adversarial + class_cross_entropy(fake_class_logits, fake_labels)
+
+
+# ------------------------------------------------------------------- image-to-image
+def mean_absolute_error(images, targets):
+    """E[|x - y|], the L1 distance pix2pix and CycleGAN use (it blurs less than L2)."""
+    return ops.mean(ops.abs(_f32(images) - _f32(targets)))
+
+
+def pix2pix_discriminator(real_logits, fake_logits):
+    """Isola et al. 2017, Eq. 1 for D(x, y), divided by 2 "while optimizing D, which slows
+    down the rate at which D learns relative to G" (Section 3.3)."""
+    return 0.5 * discriminator_cross_entropy(real_logits, fake_logits)
+
+
+def pix2pix_generator(fake_logits, translated, targets, l1_weight=100.0):
+    """Isola et al. 2017, Eq. 4: G minimises the (non-saturating) cGAN loss
+    -E[log D(x, G(x))] + lambda * E[|y - G(x)|_1], lambda = 100."""
+    return (generator_non_saturating(fake_logits)
+            + l1_weight * mean_absolute_error(translated, targets))
+
+
+def cyclegan_discriminator(real_outputs, fake_outputs):
+    """Zhu et al. 2017, Section 4 (least-squares GAN loss, objective divided by 2 for D):
+    1/2 E[(D(y) - 1)^2] + 1/2 E[D(G(x))^2], the LSGAN loss with 0-1 coding."""
+    return least_squares_discriminator(real_outputs, fake_outputs, a=0.0, b=1.0)
+
+
+def cyclegan_generator(fake_outputs):
+    """Zhu et al. 2017, Section 4: G minimises E[(D(G(x)) - 1)^2]."""
+    return 2.0 * least_squares_generator(fake_outputs, c=1.0)

@@ -4,7 +4,7 @@ A run directory holds
   checkpoint.keras        the whole model: both networks, EMA, both optimizers, RNG state
   checkpoint.prev.keras   the one before (kept in case the latest is damaged)
   state.json              step count, images seen and accumulated wall time
-  generator.weights.h5    the sampling generator (EMA if enabled) of the last checkpoint
+  generator.weights.h5    the shipped generator(s) of the last checkpoint (EMA if enabled)
   samples/step_NNNNNNN.png, logs/ (TensorBoard: losses and a fixed-noise image grid)
 Every file is written to a temporary name and renamed, so a run killed at any moment keeps its
 last complete checkpoint; `fit_gan` on the same directory resumes from it.
@@ -92,7 +92,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         latest = self.run_dir / CHECKPOINT
         try:
             self.model.save(tmp)
-            self.model.sampling_generator.save_weights(weights_tmp)
+            self.model.shipped_network().save_weights(weights_tmp)
         except OSError as error:  # nothing was renamed yet: the last checkpoint is intact
             for path in (tmp, weights_tmp):
                 path.unlink(missing_ok=True)
@@ -160,12 +160,15 @@ class SampleGrid(keras.callbacks.Callback):
         self.num, self.seed = num, seed
 
     def on_epoch_end(self, epoch, logs=None):
-        images = self.model.sample(self.num, seed=self.seed)
+        images = self.model.preview(self.num, seed=self.seed)
+        if images is None:
+            return
         step = self.model.train_steps
         self.samples_dir.mkdir(parents=True, exist_ok=True)
-        save_grid(images, self.samples_dir / f"step_{step:07d}.png", cols=8)
+        cols = getattr(self.model, "preview_cols", 8)
+        save_grid(images, self.samples_dir / f"step_{step:07d}.png", cols=cols)
         with self.writer.as_default():
-            tf.summary.image("samples", make_grid(images, cols=8)[None], step=step)
+            tf.summary.image("samples", make_grid(images, cols=cols)[None], step=step)
 
 
 def fit_gan(model, dataset, total_steps, run_dir, *, batch_size, checkpoint_every=500,

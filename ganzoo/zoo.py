@@ -76,9 +76,14 @@ def build(name_or_config, seed=None, compile=True):
         raise ValueError(f"Unknown variant {variant!r}; known: {sorted(VARIANTS)}.")
     if seed is not None:
         keras.utils.set_random_seed(seed)
+    variant_class = VARIANTS[variant]
+    if hasattr(variant_class, "from_zoo_config"):  # image-to-image: no latent space
+        model = variant_class.from_zoo_config(
+            config, seed=seed, domain_names=config.get("domain_names", ("a", "b")),
+            name=config.get("name", variant).replace("-", "_"), **config.get("objective", {}))
+        return _compiled(model, config, compile)
     latent_dim = int(config["latent_dim"])
     image_shape = tuple(int(d) for d in config["image_shape"])
-    variant_class = VARIANTS[variant]
     num_classes = config.get("num_classes")
     generator_spec, discriminator_spec = dict(config["generator"]), dict(config["discriminator"])
     if num_classes and variant_class.discriminator_conditioning:
@@ -95,6 +100,10 @@ def build(name_or_config, seed=None, compile=True):
         num_classes=num_classes, class_names=config.get("class_names"),
         name=config.get("name", variant).replace("-", "_"), **config.get("objective", {}),
     )
+    return _compiled(model, config, compile)
+
+
+def _compiled(model, config, compile):
     model.evaluator = config.get("evaluator")
     if compile:
         optimizers = config.get("optimizers", {})
@@ -137,8 +146,8 @@ def load(name, seed=None):
     config = get_config(name)
     path = verified_weights_path(config)
     model = build(config, seed=seed)
-    model.sampling_generator.load_weights(path)
-    if model.ema_generator is not None:  # shipped weights are the EMA generator's
+    model.shipped_network().load_weights(path)
+    if getattr(model, "ema_generator", None) is not None:  # shipped: the EMA generator's
         model.generator.set_weights(model.ema_generator.get_weights())
     return model
 

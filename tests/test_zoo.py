@@ -21,6 +21,9 @@ def test_every_real_entry_builds_with_its_declared_shape(monkeypatch):
         model = ganzoo.build(name)
         config = ganzoo.get_config(name)
         assert model.image_shape == tuple(config["image_shape"])
+        if "source_shape" in config:  # image-to-image
+            assert model.source_shape == tuple(config["source_shape"])
+            continue
         assert model.latent_dim == config["latent_dim"]
         assert model.d_optimizer.learning_rate.numpy() == pytest.approx(
             config["optimizers"]["d"]["config"]["learning_rate"])

@@ -2,9 +2,11 @@
 from ganzoo.variants.acgan import ACGAN
 from ganzoo.variants.began import BEGAN
 from ganzoo.variants.cgan import CGAN
+from ganzoo.variants.cyclegan import CycleGAN
 from ganzoo.variants.dcgan import DCGAN
 from ganzoo.variants.fgan import FGAN
 from ganzoo.variants.lsgan import LSGAN
+from ganzoo.variants.pix2pix import Pix2Pix
 from ganzoo.variants.vanilla import VanillaGAN
 from ganzoo.variants.wgan import WGAN, WGANGP
 
@@ -18,4 +20,6 @@ VARIANTS = {
     "fgan": FGAN,
     "cgan": CGAN,
     "acgan": ACGAN,
+    "pix2pix": Pix2Pix,
+    "cyclegan": CycleGAN,
 }

@@ -32,7 +32,18 @@ VARIANTS = {
     "began": {"discriminator": {"type": "autoencoder", "base_filters": 4, "embedding_dim": 8}},
     "cgan": {"num_classes": 3},
     "acgan": {"num_classes": 3},
+    # Image-to-image: instance norm is per image, so it is replica-independent; no dropout.
+    "pix2pix": {"source_shape": [16, 16, 3],
+                "generator": {"type": "unet", "base_filters": 4, "dropout": 0.0},
+                "discriminator": {"type": "patchgan", "base_filters": 4, "layers_count": 1}},
+    # pool_size 0: with a pool each replica keeps its own history (by design), so the
+    # discriminator sees different old images than on one device.
+    "cyclegan": {"source_shape": [16, 16, 3], "objective": {"pool_size": 0},
+                 "generator": {"type": "resnet", "base_filters": 4, "blocks": 1},
+                 "discriminator": {"type": "patchgan", "base_filters": 4, "layers_count": 1}},
 }
+# Runs on 2 replicas only to show it trains (per-replica pools, on-read variables).
+SMOKE = {"cyclegan-pool": ("cyclegan", {"objective": {"pool_size": 4}})}
 
 
 def run(config, strategy, images, labels):
@@ -40,10 +51,13 @@ def run(config, strategy, images, labels):
         keras.utils.set_random_seed(0)
         model = zoo.build(config, seed=1)
     data = (images, labels) if config.get("num_classes") else images
+    if "source_shape" in config:  # (A, B) pairs
+        data = (images, images[::-1])
     dataset = tf.data.Dataset.from_tensor_slices(data).batch(8, drop_remainder=True).take(2)
-    initial = [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+    networks = model.generator_networks + model.discriminator_networks
+    initial = [w.numpy() for n in networks for w in n.weights]
     history = model.fit(dataset, epochs=1, verbose=0)
-    weights = [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+    weights = [w.numpy() for n in networks for w in n.weights]
     return weights, {k: float(v[-1]) for k, v in history.history.items()}, initial
 
 
@@ -54,11 +68,18 @@ def main():
     # collide on collective-op instance keys.
     mirrored, single = make_strategy("mirrored"), tf.distribute.OneDeviceStrategy("/cpu:0")
     results = {}
-    for variant in sys.argv[1:] or VARIANTS:
+    for variant in sys.argv[1:] or [*VARIANTS, *SMOKE]:
         config = json.loads(json.dumps(TINY_CONFIG))
-        config.update(variant=variant, name=f"tiny-{variant}", **MLP)
-        config.update(VARIANTS[variant])
+        kind, extra = SMOKE.get(variant, (variant, {}))
+        config.update(variant=kind, name=f"tiny-{variant}", **MLP)
+        config.update(VARIANTS[kind])
+        config.update(extra)
         config["optimizers"] = {}  # the variant's published optimizers
+        if variant in SMOKE:
+            two, logs_2, initial = run(config, mirrored, images, labels)
+            results[variant] = {"moved": max(float(np.abs(a - b).max())
+                                             for a, b in zip(two, initial)), "logs_2": logs_2}
+            continue
         one, logs_1, initial = run(config, single, images, labels)
         two, logs_2, _ = run(config, mirrored, images, labels)
         results[variant] = {
