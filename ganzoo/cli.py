@@ -78,6 +78,8 @@ def _model_for_sampling(name):
         model = training.restore(FLAGS.run)
         if model is None:
             raise UsageError(f"--run {FLAGS.run} holds no checkpoint.keras.")
+        # A checkpoint holds the networks; the entry's evaluator is named in its config.
+        model.evaluator = training.read_run_config(FLAGS.run).get("evaluator")
         return model
     return zoo.load(name)
 

@@ -167,13 +167,16 @@ def class_cross_entropy(class_logits, labels):
 
 
 def acgan_discriminator(real_logits, fake_logits, real_class_logits, real_labels,
-                        fake_class_logits, fake_labels):
+                        fake_class_logits, fake_labels, fake_class_weight=1.0):
     """Odena et al. 2017, Eq. 2-3: D maximises L_S + L_C with
     L_S = E[log P(S=real | X_real)] + E[log P(S=fake | X_fake)] and
-    L_C = E[log P(C=c | X_real)] + E[log P(C=c | X_fake)]; returned as the loss -(L_S + L_C)."""
+    L_C = E[log P(C=c | X_real)] + E[log P(C=c | X_fake)]; returned as the loss -(L_S + L_C).
+    `fake_class_weight` scales the fake half of L_C (1 = the paper; 0 = D's classifier learns
+    from real images only, which rules out G and D agreeing on a permuted labelling of the
+    fakes: D could otherwise tell fakes apart and classify them by a different rule)."""
     return (discriminator_cross_entropy(real_logits, fake_logits)
             + class_cross_entropy(real_class_logits, real_labels)
-            + class_cross_entropy(fake_class_logits, fake_labels))
+            + fake_class_weight * class_cross_entropy(fake_class_logits, fake_labels))
 
 
 def acgan_generator(fake_logits, fake_class_logits, fake_labels, non_saturating=True):

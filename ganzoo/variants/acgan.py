@@ -12,12 +12,17 @@ class ACGAN(GAN):
     discriminator_conditioning = "auxiliary"
     loss_names = ("d_loss", "g_loss", "real_class_accuracy")
 
-    def __init__(self, generator, discriminator, non_saturating=True, **kwargs):
+    def __init__(self, generator, discriminator, non_saturating=True, fake_class_weight=1.0,
+                 **kwargs):
+        if not 0.0 <= fake_class_weight <= 1.0:
+            raise ValueError(f"fake_class_weight must be in [0, 1], got {fake_class_weight!r}.")
         self.non_saturating = bool(non_saturating)
+        self.fake_class_weight = float(fake_class_weight)
         super().__init__(generator, discriminator, **kwargs)
 
     def get_config(self):
-        return {**super().get_config(), "non_saturating": self.non_saturating}
+        return {**super().get_config(), "non_saturating": self.non_saturating,
+                "fake_class_weight": self.fake_class_weight}
 
     def train_step(self, data):
         real_images, real_labels = self.unpack(data)
@@ -27,7 +32,8 @@ class ACGAN(GAN):
         def d_objective(real_outputs, fake_outputs, *_):
             (real_logits, real_classes), (fake_logits, fake_classes) = real_outputs, fake_outputs
             loss = losses.acgan_discriminator(real_logits, fake_logits, real_classes,
-                                              real_labels, fake_classes, fake_labels)
+                                              real_labels, fake_classes, fake_labels,
+                                              self.fake_class_weight)
             hits = tf.equal(tf.argmax(real_classes, -1, output_type=tf.int32),
                             tf.cast(real_labels, tf.int32))
             return {"loss": loss, "accuracy": tf.reduce_mean(tf.cast(hits, tf.float32))}

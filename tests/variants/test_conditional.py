@@ -123,6 +123,9 @@ def test_acgan_loss_terms_by_hand():
     bce = math.log(1 + math.exp(-1.0)) + math.log(1 + math.exp(-2.0))
     d = losses.acgan_discriminator(real, fake, real_classes, [0], fake_classes, [1])
     assert float(d) == pytest.approx(bce + ce_real + ce_fake, rel=1e-6)
+    real_only = losses.acgan_discriminator(real, fake, real_classes, [0], fake_classes, [1],
+                                           fake_class_weight=0.0)
+    assert float(real_only) == pytest.approx(bce + ce_real, rel=1e-6)
     g = losses.acgan_generator(fake, fake_classes, [1])
     assert float(g) == pytest.approx(math.log(1 + math.exp(2.0)) + ce_fake, rel=1e-6)
     literal = losses.acgan_generator(fake, fake_classes, [1], non_saturating=False)
