@@ -105,6 +105,9 @@ def cmd_sample(name):
 
     out = FLAGS.out or f"{name}.png"
     model = _model_for_sampling(name)
+    if hasattr(model, "translate"):
+        raise UsageError(f"{name} translates images rather than sampling them: use "
+                         f"ganzoo translate {name} INPUT... --out DIR.")
     cols = FLAGS.cols
     if FLAGS.grid_by_class:
         images, cols = model.sample_by_class(FLAGS.num, seed=FLAGS.seed), FLAGS.num

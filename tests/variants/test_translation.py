@@ -408,6 +408,9 @@ def test_cli_translate_bad_inputs(translation_zoo, tmp_path):
     assert "Traceback" not in result.stderr
     with pytest.raises(ValueError, match="does not exist"):
         read_images([tmp_path / "missing.png"])
+    sampled = run_cli("sample", "tiny-pix2pix", "--out", str(tmp_path / "s.png"),
+                      env_extra={"GANZOO_HOME": str(home)})
+    assert sampled.returncode == 2 and "use ganzoo translate tiny-pix2pix" in sampled.stderr
 
 
 def test_cli_trains_pix2pix_with_a_held_out_preview(translation_zoo, tmp_path):
