@@ -164,7 +164,8 @@ class ImageTranslator(AdversarialModel):
 
         images: one image (h, w) / (h, w, c), a batch (n, h, w[, c]) or a list of images of
           any sizes; uint8 (0-255) or float (0-1). Channels are converted to the model's
-          (alpha dropped, gray <-> RGB, logged).
+          (alpha dropped, gray <-> RGB, logged). A 3-D array whose last axis is 1-4 is read
+          as one image (h, w, c); wrap a batch of tiny grayscale images as (n, h, w, 1).
         direction: "a2b" (default) or, for two-way models, "b2a".
         resize_to_fit: resize each image to the model's resolution and the result back to the
           image's own size; False raises if an image is not already the model's size.
