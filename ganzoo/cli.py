@@ -7,6 +7,7 @@
   ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR] [--batch_size B]
   ganzoo export NAME --out DIR [--version 1] [--overwrite]
   ganzoo evaluate NAME --data PATH_OR_TFDS [--num 10000] [--num_real 10000] [--out r.json]
+  ganzoo evaluate NAME --metrics fid [--num 2000]   (against the shipped reference statistics)
   ganzoo translate NAME INPUT... --out DIR [--direction b2a] [--side_by_side grid.png]
                                             (image-to-image entries: files or folders)
 

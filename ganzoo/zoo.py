@@ -105,6 +105,7 @@ def build(name_or_config, seed=None, compile=True):
 
 def _compiled(model, config, compile):
     model.evaluator = config.get("evaluator")
+    model.reference = config.get("reference")  # shipped FID statistics of its dataset
     if compile:
         optimizers = config.get("optimizers", {})
         model.compile(d_optimizer=optimizers.get("d"), g_optimizer=optimizers.get("g"))

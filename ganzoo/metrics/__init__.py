@@ -11,12 +11,24 @@ def _uint8(batch):
     return np.clip(np.round((np.asarray(batch) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir=None):
-    """Yields uint8 batches of `num` real images (seeded shuffle) from a ganzoo.data source."""
+def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir=None,
+                       split="train"):
+    """Yields uint8 batches of `num` real images (seeded shuffle) from a ganzoo.data source.
+    Which images are drawn depends on (source, split, seed) only: tf.data would also mix in
+    the global TF seed (e.g. set by building a model with a seed), so it is cleared while the
+    shuffle is created and restored after."""
+    import tensorflow as tf
+    from tensorflow.python.eager import context
+
     from ganzoo.data import image_dataset
 
-    dataset = image_dataset(source, image_shape, batch_size, seed=seed, with_labels=False,
-                            data_dir=data_dir, cache=False)
+    previous = context.global_seed()
+    tf.random.set_seed(None)
+    try:
+        dataset = image_dataset(source, image_shape, batch_size, seed=seed, with_labels=False,
+                                data_dir=data_dir, cache=False, split=split)
+    finally:
+        tf.random.set_seed(previous)
     seen = 0
     for batch in dataset:
         take = min(len(batch), num - seen)
@@ -30,9 +42,15 @@ def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir
 
 
 def generated_image_batches(model, num, batch_size=50, seed=0):
+    """Yields uint8 batches of `num` samples; conditional models get uniformly drawn labels
+    (the same draw as the classifier score's)."""
     noise = model.latent_noise(num, seed)
+    labels = (np.random.default_rng(seed + 1).integers(0, model.num_classes, num)
+              .astype(np.int32) if model.conditional else None)
     for start in range(0, num, batch_size):
-        yield model.generate(noise[start:start + batch_size], batch_size=batch_size)
+        chunk = slice(start, start + batch_size)
+        yield model.generate(noise[chunk], None if labels is None else labels[chunk],
+                             batch_size=batch_size)
 
 
 def collect_features(batches, extract, total, label):
@@ -46,24 +64,25 @@ def collect_features(batches, extract, total, label):
 
 
 def real_features(source, image_shape, num, batch_size=50, seed=0, data_dir=None,
-                  extract=None, pt_path=None):
+                  extract=None, pt_path=None, split="train"):
     """Inception features of `num` real images, computed once and cached (float32 .npz under
-    the ganzoo cache dir, keyed by source, size, count, shape and seed)."""
+    the ganzoo cache dir, keyed by source, size, count, shape, seed and split)."""
     import hashlib
     import os
 
     from ganzoo.metrics.inception import cache_dir, feature_extractor
 
     stat = os.stat(source) if os.path.exists(str(source)) else None
-    key = hashlib.sha256(repr((os.path.abspath(str(source)), stat and stat.st_size, num,
-                               tuple(image_shape), seed)).encode()).hexdigest()[:16]
+    key_parts = (os.path.abspath(str(source)), stat and stat.st_size, num, tuple(image_shape),
+                 seed) + (() if split == "train" else (split,))
+    key = hashlib.sha256(repr(key_parts).encode()).hexdigest()[:16]
     path = cache_dir() / "real_features" / f"{key}.npz"
     if path.is_file():
         with np.load(path) as cached:
             return cached["features"].astype(np.float64)
     extract = extract or feature_extractor(pt_path)
     features = collect_features(real_image_batches(source, image_shape, num, batch_size, seed,
-                                                   data_dir), extract, num, "real")
+                                                   data_dir, split), extract, num, "real")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{os.getpid()}.tmp.npz")
     np.savez(tmp, features=features.astype(np.float32), source=str(source))
@@ -96,6 +115,30 @@ def evaluate(model, real_source, num_fake=10_000, num_real=10_000, batch_size=50
             "real_source": str(real_source), "seed": seed}
 
 
+def evaluate_against_reference(model, reference, num_fake=10_000, batch_size=50, seed=0,
+                               pt_path=None):
+    """FID of `model`'s samples against shipped reference statistics (no dataset needed)."""
+    from ganzoo.metrics.fid import FeatureStatistics, frechet_distance
+    from ganzoo.metrics.inception import FEATURE_DIM, feature_extractor
+    from ganzoo.metrics.reference import load_reference
+
+    mu, sigma, count, config = load_reference(reference)
+    if tuple(config["image_shape"]) != tuple(model.image_shape):
+        raise ValueError(f"Reference {reference!r} was computed on {config['image_shape']} "
+                         f"images; {model.name} makes {list(model.image_shape)}.")
+    fake = FeatureStatistics(FEATURE_DIM)
+    extract = feature_extractor(pt_path)
+    bar = None
+    for batch in generated_image_batches(model, num_fake, batch_size, seed):
+        fake.update(extract(batch).numpy())
+        bar = bar or __import__("keras").utils.Progbar(num_fake, unit_name="generated images")
+        bar.add(len(batch))
+    fid = frechet_distance(mu, sigma, fake.mean, fake.covariance)
+    return {"fid": round(fid, 3), "n_real": count, "n_fake": num_fake,
+            "inception": "FID Inception 2015-12-05", "real_source": f"reference:{reference}",
+            "real_vs_real_fid": config["real_vs_real"]["fid"], "seed": seed}
+
+
 METRICS = ("fid", "kid", "pr", "cls", "parzen")
 
 
@@ -103,18 +146,28 @@ def evaluate_quality(model, real_source=None, metrics=("fid", "kid", "pr"), num=
                      num_real=None, evaluator=None, seed=0, data_dir=None, batch_size=50):
     """Every requested metric in one JSON-ready dict (what `ganzoo evaluate` prints):
     fid/kid/pr on Inception features against `real_source`; cls with an evaluator classifier
-    (`evaluator`, else the zoo entry's); parzen with `real_source` an MNIST-style .npz."""
+    (`evaluator`, else the zoo entry's); parzen with `real_source` an MNIST-style .npz.
+    Without `real_source`, fid alone is computed against the entry's shipped reference
+    statistics (`ganzoo.metrics.reference`)."""
     metrics = list(dict.fromkeys(metrics))
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown or not metrics:
         raise ValueError(f"Unknown metric(s) {unknown or 'none given'}; choose from "
                          f"{', '.join(METRICS)}.")
-    needs_data = [m for m in metrics if m in ("fid", "kid", "pr", "parzen")]
+    reference = getattr(model, "reference", None)
+    use_reference = real_source is None and reference and "fid" in metrics
+    needs_data = [m for m in metrics if m in ("kid", "pr", "parzen")
+                  or (m == "fid" and not use_reference)]
     if needs_data and real_source is None:
+        hint = (f", or use --metrics fid alone (FID against the shipped {reference!r} "
+                f"reference statistics)" if reference else "")
         raise ValueError(f"Metric(s) {', '.join(needs_data)} compare with real images: give "
-                         f"the real data (a folder, .zip, .npz or tfds:NAME).")
+                         f"the real data (a folder, .zip, .npz or tfds:NAME){hint}.")
     results = {}
-    if {"fid", "kid", "pr"} & set(metrics):
+    if use_reference:
+        results.update(evaluate_against_reference(model, reference, num_fake=num,
+                                                  batch_size=batch_size, seed=seed))
+    elif {"fid", "kid", "pr"} & set(metrics):
         results.update(evaluate(model, real_source, num_fake=num, num_real=num_real or num,
                                 batch_size=batch_size, seed=seed, data_dir=data_dir))
     if "cls" in metrics:

@@ -1,0 +1,117 @@
+"""Shipped FID reference statistics: the real set's Inception mean and covariance, so
+`ganzoo evaluate NAME --metrics fid` needs no dataset and reproduces the zoo table exactly.
+
+`pretrained/reference/<name>.npz` holds mu (float64) and sigma (float32: 16 MB instead of 32,
+and rounding it moves FID by < 1e-3) of `n` real training images; `<name>.json` beside it
+records where they came from, their SHA-256, and the real-vs-real floor: the FID/KID between
+those n images and n *other* real images from the same split. FID is biased upwards at small n,
+so a model's FID at the same n is best read against that floor (a perfect generator would score
+about the floor, not 0).
+
+Build one with:  python -m ganzoo.metrics.reference NAME DATA --shape H,W,C --num N
+(it embeds 2N real images: the first N are the reference, the last N the floor's other half).
+"""
+import json
+import os
+
+import numpy as np
+
+REFERENCE_DIR = "reference"
+
+
+class ReferenceError(FileNotFoundError):
+    """Reference statistics are unknown, missing or do not match their recorded SHA-256."""
+
+
+def _reference_dir():
+    from ganzoo.zoo import zoo_root
+
+    return zoo_root() / "pretrained" / REFERENCE_DIR
+
+
+def list_references():
+    return sorted(p.stem for p in _reference_dir().glob("*.json"))
+
+
+def reference_config(name):
+    path = _reference_dir() / f"{name}.json"
+    if not path.is_file():
+        raise ReferenceError(f"No FID reference statistics named {name!r}; available: "
+                             f"{', '.join(list_references()) or 'none'}.")
+    with open(path) as f:
+        return json.load(f)
+
+
+def load_reference(name):
+    """(FeatureStatistics-compatible mu, sigma, count, config) of a shipped reference, its file
+    checked against the recorded SHA-256."""
+    from ganzoo.zoo import sha256_of
+
+    config = reference_config(name)
+    path = _reference_dir() / config["file"]
+    if not path.is_file() or sha256_of(path) != config["sha256"]:
+        raise ReferenceError(f"Reference statistics {path} are missing or do not match their "
+                             f"recorded SHA-256; reinstall ganzoo.")
+    with np.load(path) as data:
+        return (data["mu"].astype(np.float64), data["sigma"].astype(np.float64),
+                int(data["count"]), config)
+
+
+def build_reference(name, source, image_shape, num, *, split="train", seed=0, data_dir=None,
+                    batch_size=50, description=None, pt_path=None):
+    """Embeds 2*num real images of `source`, writes the stats of the first num as
+    pretrained/reference/<name>.npz + .json (temp file + rename), with the real-vs-real floor
+    of the first num against the last num. Returns the JSON dict."""
+    from ganzoo.metrics import real_features
+    from ganzoo.metrics.fid import FeatureStatistics, fid_from_statistics
+    from ganzoo.metrics.inception import FEATURE_DIM
+    from ganzoo.metrics.kid import kernel_inception_distance
+    from ganzoo.metrics.precision_recall import precision_recall
+    from ganzoo.training import atomic_write_text
+    from ganzoo.zoo import sha256_of
+
+    features = real_features(source, image_shape, 2 * num, batch_size, seed, data_dir,
+                             pt_path=pt_path, split=split)
+    reference, other = features[:num], features[num:]
+    stats = FeatureStatistics(FEATURE_DIM).update(reference)
+    folder = _reference_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.npz"
+    tmp = folder / f".{os.getpid()}.tmp.npz"
+    np.savez_compressed(tmp, mu=stats.mean, sigma=stats.covariance.astype(np.float32),
+                        count=stats.count)
+    os.replace(tmp, target)
+    fid = fid_from_statistics(stats, FeatureStatistics(FEATURE_DIM).update(other))
+    kid, kid_std = kernel_inception_distance(reference, other, subset_size=min(1000, num))
+    precision, recall = precision_recall(reference, other)
+    config = {
+        "name": name, "image_shape": list(image_shape),
+        "data": description or os.path.basename(str(source)), "split": split, "seed": seed,
+        "n": num, "inception": "FID Inception 2015-12-05",
+        "real_vs_real": {"fid": round(fid, 3), "kid": round(kid, 5),
+                         "kid_std": round(kid_std, 5), "precision": round(precision, 4),
+                         "recall": round(recall, 4), "n_real": num, "n_other_real": num,
+                         "other": f"the next {num} images of the same seeded shuffle"},
+        "command": f"python -m ganzoo.metrics.reference {name} DATA --shape "
+                   f"{','.join(map(str, image_shape))} --num {num} --split {split}",
+        "file": target.name, "sha256": sha256_of(target),
+    }
+    atomic_write_text(folder / f"{name}.json", json.dumps(config, indent=2) + "\n")
+    return config
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Compute and ship FID reference statistics.")
+    parser.add_argument("name", help="reference name, e.g. mnist (a zoo config's 'reference')")
+    parser.add_argument("data", help="real images: folder, .zip, .npz or tfds:NAME")
+    parser.add_argument("--shape", required=True, help="H,W,C the models generate")
+    parser.add_argument("--num", type=int, default=2000)
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--description")
+    args = parser.parse_args()
+    shape = tuple(int(v) for v in args.shape.split(","))
+    print(json.dumps(build_reference(args.name, args.data, shape, args.num, split=args.split,
+                                     seed=args.seed, description=args.description), indent=2))

@@ -1,0 +1,73 @@
+"""Shipped FID reference statistics: built from real images, checked by SHA-256, and giving the
+same FID as computing against the images themselves (real Inception, tiny data)."""
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import TINY_CONFIG, blob_images
+from ganzoo import zoo
+from ganzoo.metrics import evaluate, evaluate_quality, inception
+from ganzoo.metrics.reference import ReferenceError, build_reference, load_reference
+
+pytestmark = pytest.mark.skipif(inception.find_torchscript_weights() is None,
+                                reason=f"FID Inception weights absent: {inception.WHEEL_HINT}")
+
+
+@pytest.fixture(scope="module")
+def shipped_reference(tmp_path_factory):
+    """One zoo root + cache for the module: converting the Inception weights is the slow part."""
+    root = tmp_path_factory.mktemp("zoo")
+    (root / "zoo_configs").mkdir()
+    images = root / "images"
+    images.mkdir()
+    for i, image in enumerate(blob_images(12, seed=3)):
+        Image.fromarray(image).save(images / f"{i:02d}.png")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GANZOO_HOME", str(root))
+        patch.setenv("GANZOO_CACHE", str(root / "cache"))
+        config = build_reference("blobs", images, TINY_CONFIG["image_shape"], 6, batch_size=4)
+        yield root, images, config
+
+
+@pytest.fixture
+def tiny_model(shipped_reference):
+    return zoo.build(json.loads(json.dumps(TINY_CONFIG)), seed=1)
+
+
+def test_reference_fid_equals_fid_against_the_images(tiny_model, shipped_reference):
+    _, images, config = shipped_reference
+    assert config["n"] == 6 and config["real_vs_real"]["n_other_real"] == 6
+    assert config["real_vs_real"]["fid"] > 0  # two different halves of 12 images
+    mu, sigma, count, _ = load_reference("blobs")
+    assert count == 6 and mu.shape == (2048,) and sigma.shape == (2048, 2048)
+    tiny_model.reference = "blobs"
+    shipped = evaluate_quality(tiny_model, None, metrics=["fid"], num=6, batch_size=4)
+    direct = evaluate(tiny_model, images, num_fake=6, num_real=6, batch_size=4)
+    assert shipped["real_source"] == "reference:blobs" and shipped["n_real"] == 6
+    # Same real images (first 6 of the seeded shuffle), same samples; sigma stored as float32.
+    assert shipped["fid"] == pytest.approx(direct["fid"], rel=1e-4)
+
+
+def test_metrics_that_need_images_say_so(tiny_model, shipped_reference):
+    tiny_model.reference = "blobs"
+    with pytest.raises(ValueError, match=r"kid compare with real images.*--metrics fid alone"):
+        evaluate_quality(tiny_model, None, metrics=["fid", "kid"], num=4)
+    tiny_model.reference = None
+    with pytest.raises(ValueError, match="fid compare with real images"):
+        evaluate_quality(tiny_model, None, metrics=["fid"], num=4)
+
+
+def test_tampered_or_unknown_reference_is_refused(shipped_reference):
+    folder = shipped_reference[0] / "pretrained" / "reference"
+    original = (folder / "blobs.npz").read_bytes()
+    (folder / "blobs.npz").write_bytes(original + b"x")
+    try:
+        with pytest.raises(ReferenceError, match="SHA-256"):
+            load_reference("blobs")
+    finally:
+        (folder / "blobs.npz").write_bytes(original)
+    with pytest.raises(ReferenceError, match="available: blobs"):
+        load_reference("cifar")
+    assert np.isfinite(shipped_reference[2]["real_vs_real"]["kid"])
