@@ -66,27 +66,31 @@ def collect_features(batches, extract, total, label):
 def real_features(source, image_shape, num, batch_size=50, seed=0, data_dir=None,
                   extract=None, pt_path=None, split="train"):
     """Inception features of `num` real images, computed once and cached (float32 .npz under
-    the ganzoo cache dir, keyed by source, size, count, shape, seed and split)."""
+    the ganzoo cache dir as <key>-<count>.npz, the key hashing source, size, shape, seed and
+    split). The drawn images are a seeded stream, so a cached larger count serves a smaller
+    one by its first `num` rows."""
     import hashlib
     import os
 
     from ganzoo.metrics.inception import cache_dir, feature_extractor
 
     stat = os.stat(source) if os.path.exists(str(source)) else None
-    key_parts = (os.path.abspath(str(source)), stat and stat.st_size, num, tuple(image_shape),
-                 seed) + (() if split == "train" else (split,))
+    key_parts = (os.path.abspath(str(source)), stat and stat.st_size, tuple(image_shape), seed,
+                 split)
     key = hashlib.sha256(repr(key_parts).encode()).hexdigest()[:16]
-    path = cache_dir() / "real_features" / f"{key}.npz"
-    if path.is_file():
-        with np.load(path) as cached:
-            return cached["features"].astype(np.float64)
+    folder = cache_dir() / "real_features"
+    cached_counts = sorted(int(p.stem.rsplit("-", 1)[1]) for p in folder.glob(f"{key}-*.npz"))
+    usable = [count for count in cached_counts if count >= num]
+    if usable:
+        with np.load(folder / f"{key}-{usable[0]}.npz") as cached:
+            return cached["features"][:num].astype(np.float64)
     extract = extract or feature_extractor(pt_path)
     features = collect_features(real_image_batches(source, image_shape, num, batch_size, seed,
                                                    data_dir, split), extract, num, "real")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{os.getpid()}.tmp.npz")
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{os.getpid()}.tmp.npz"
     np.savez(tmp, features=features.astype(np.float32), source=str(source))
-    os.replace(tmp, path)
+    os.replace(tmp, folder / f"{key}-{num}.npz")
     return features
 
 

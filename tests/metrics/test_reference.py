@@ -2,13 +2,14 @@
 same FID as computing against the images themselves (real Inception, tiny data)."""
 import json
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 
 from conftest import TINY_CONFIG, blob_images
 from ganzoo import zoo
-from ganzoo.metrics import evaluate, evaluate_quality, inception
+from ganzoo.metrics import evaluate, evaluate_quality, inception, real_features
 from ganzoo.metrics.reference import ReferenceError, build_reference, load_reference
 
 pytestmark = pytest.mark.skipif(inception.find_torchscript_weights() is None,
@@ -48,6 +49,19 @@ def test_reference_fid_equals_fid_against_the_images(tiny_model, shipped_referen
     assert shipped["real_source"] == "reference:blobs" and shipped["n_real"] == 6
     # Same real images (first 6 of the seeded shuffle), same samples; sigma stored as float32.
     assert shipped["fid"] == pytest.approx(direct["fid"], rel=1e-4)
+    cached = sorted(p.name for p in (shipped_reference[0] / "cache" / "real_features").iterdir())
+    assert len(cached) == 1 and cached[0].endswith("-12.npz")  # 6 served by the 12's first rows
+
+
+def test_a_smaller_count_draws_the_first_images_of_a_larger_one(shipped_reference, tmp_path,
+                                                                monkeypatch):
+    root, images, _ = shipped_reference
+    extract = inception.feature_extractor()
+    twelve = real_features(images, TINY_CONFIG["image_shape"], 12, batch_size=4)
+    monkeypatch.setenv("GANZOO_CACHE", str(tmp_path))  # empty cache: computed afresh
+    keras.utils.set_random_seed(7)  # the global seed must not change which images are drawn
+    six = real_features(images, TINY_CONFIG["image_shape"], 6, batch_size=4, extract=extract)
+    np.testing.assert_allclose(six, twelve[:6], atol=1e-5)
 
 
 def test_metrics_that_need_images_say_so(tiny_model, shipped_reference):
