@@ -12,8 +12,9 @@ def _uint8(batch):
 
 
 def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir=None,
-                       split="train"):
-    """Yields uint8 batches of `num` real images (seeded shuffle) from a ganzoo.data source.
+                       split="train", start=0):
+    """Yields uint8 batches of real images `start` to `num` of a seeded shuffle of a
+    ganzoo.data source.
     Which images are drawn depends on (source, split, seed) only: tf.data would also mix in
     the global TF seed (e.g. set by building a model with a seed), so it is cleared while the
     shuffle is created and restored after."""
@@ -32,7 +33,8 @@ def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir
     seen = 0
     for batch in dataset:
         take = min(len(batch), num - seen)
-        yield _uint8(batch[:take])
+        if seen + take > start:
+            yield _uint8(batch[max(start - seen, 0):take])
         seen += take
         if seen >= num:
             return
@@ -68,11 +70,12 @@ def real_features(source, image_shape, num, batch_size=50, seed=0, data_dir=None
     """Inception features of `num` real images, computed once and cached (float32 .npz under
     the ganzoo cache dir as <key>-<count>.npz, the key hashing source, size, shape, seed and
     split). The drawn images are a seeded stream, so a cached larger count serves a smaller
-    one by its first `num` rows."""
+    one by its first `num` rows, and a cached smaller count is extended by the images after
+    it."""
     import hashlib
     import os
 
-    from ganzoo.metrics.inception import cache_dir, feature_extractor
+    from ganzoo.metrics.inception import FEATURE_DIM, cache_dir, feature_extractor
 
     stat = os.stat(source) if os.path.exists(str(source)) else None
     key_parts = (os.path.abspath(str(source)), stat and stat.st_size, tuple(image_shape), seed,
@@ -84,9 +87,15 @@ def real_features(source, image_shape, num, batch_size=50, seed=0, data_dir=None
     if usable:
         with np.load(folder / f"{key}-{usable[0]}.npz") as cached:
             return cached["features"][:num].astype(np.float64)
+    head = np.zeros((0, FEATURE_DIM))
+    if cached_counts:
+        with np.load(folder / f"{key}-{cached_counts[-1]}.npz") as cached:
+            head = cached["features"].astype(np.float64)
     extract = extract or feature_extractor(pt_path)
-    features = collect_features(real_image_batches(source, image_shape, num, batch_size, seed,
-                                                   data_dir, split), extract, num, "real")
+    tail = collect_features(real_image_batches(source, image_shape, num, batch_size, seed,
+                                               data_dir, split, start=len(head)),
+                            extract, num - len(head), "real")
+    features = np.concatenate([head, tail])
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{os.getpid()}.tmp.npz"
     np.savez(tmp, features=features.astype(np.float32), source=str(source))

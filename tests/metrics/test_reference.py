@@ -62,6 +62,11 @@ def test_a_smaller_count_draws_the_first_images_of_a_larger_one(shipped_referenc
     keras.utils.set_random_seed(7)  # the global seed must not change which images are drawn
     six = real_features(images, TINY_CONFIG["image_shape"], 6, batch_size=4, extract=extract)
     np.testing.assert_allclose(six, twelve[:6], atol=1e-5)
+    extended = real_features(images, TINY_CONFIG["image_shape"], 12, batch_size=4,
+                             extract=extract)  # the cached 6, then images 7-12 only
+    np.testing.assert_allclose(extended, twelve, atol=1e-5)
+    assert sorted(int(p.stem.rsplit("-", 1)[1])
+                  for p in (tmp_path / "real_features").iterdir()) == [6, 12]
 
 
 def test_metrics_that_need_images_say_so(tiny_model, shipped_reference):
