@@ -6,6 +6,10 @@
 - `WGANGP` (Gulrajani et al. 2017, Algorithm 1): the clipping is replaced by the gradient
   penalty lambda * E[(|grad D(x_hat)| - 1)^2]; Adam(1e-4, beta_1=0, beta_2=0.9); critic
   without batch norm (use `"norm": "layer"` or `"none"` in the discriminator config).
+
+One difference from both papers' Algorithm 1, as in the keras-io WGAN-GP example: the n_critic
+critic steps of one `train_step` reuse the step's real batch (with fresh z and, for the
+penalty, fresh epsilon each time), because `fit` hands `train_step` one batch.
 """
 import keras
 import tensorflow as tf
