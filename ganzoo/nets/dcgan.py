@@ -72,7 +72,10 @@ _NORMS = {
     "batch": layers.BatchNormalization,
     # WGAN-GP (Gulrajani et al. 2017, Section 4): the penalty is per sample, so the critic
     # must not mix samples through batch statistics; layer norm is the paper's suggestion.
-    "layer": layers.LayerNormalization,
+    # Their code normalises each sample over (H, W, C) with per-channel scale and offset:
+    # that is GroupNormalization with one group (keras LayerNormalization's default axis=-1
+    # would normalise each pixel over its channels alone).
+    "layer": lambda: layers.GroupNormalization(groups=1, epsilon=1e-5),
     "none": None,
 }
 

@@ -49,3 +49,18 @@ def test_mnist_sized_stack_starts_at_7x7():
     generator = dcgan_generator(10, (28, 28, 1), base_filters=8)
     reshape = [layer for layer in generator.layers if isinstance(layer, keras.layers.Reshape)][0]
     assert reshape.target_shape == (7, 7, 16)
+
+
+def test_critic_layer_norm_normalises_each_sample_over_height_width_and_channels():
+    # Gulrajani et al.'s critic: per-sample statistics over (H, W, C), per-channel scale/offset.
+    critic = dcgan_discriminator((16, 16, 3), base_filters=4, norm="layer")
+    norms = [layer for layer in critic.layers if "normalization" in layer.name]
+    assert norms and not any(isinstance(layer, keras.layers.BatchNormalization)
+                             for layer in critic.layers)
+    features = np.random.default_rng(0).normal(3.0, 2.0, (2, 8, 8, 8)).astype("float32")
+    features[1] *= 5.0  # a different scale per sample must not leak across samples
+    out = keras.ops.convert_to_numpy(norms[0](features))
+    np.testing.assert_allclose(out.reshape(2, -1).mean(axis=1), 0.0, atol=1e-4)
+    np.testing.assert_allclose(out.reshape(2, -1).std(axis=1), 1.0, atol=1e-3)
+    assert np.abs(out.mean(axis=-1)).max() > 0.1  # not normalised per pixel over channels
+    assert tuple(norms[0].gamma.shape) == (8,)
