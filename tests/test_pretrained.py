@@ -83,3 +83,24 @@ def test_cli_scores_labels_and_draws_per_class_grids(tmp_path):
     assert Image.open(tmp_path / "grid.png").size[1] > Image.open(tmp_path / "grid.png").size[0]
     out = run_cli("evaluate", "cgan-mnist", "--metrics", "cls,fid")
     assert out.returncode == 2 and "compare with real images" in out.stderr
+
+
+def test_every_entry_names_a_shipped_reference_of_its_shape():
+    from ganzoo.metrics.reference import list_references, reference_config
+
+    for name in ganzoo.list_models():
+        config = ganzoo.get_config(name)
+        if "latent_dim" in config:  # noise-to-image entries are scored by FID
+            assert config.get("reference") in list_references(), name
+            assert reference_config(config["reference"])["image_shape"] == config["image_shape"]
+
+
+@pytest.mark.parametrize("reference", ["mnist", "fashion-mnist", "anime-faces"])
+def test_reference_statistics_are_real_covariances(reference):
+    from ganzoo.metrics.reference import load_reference
+
+    mu, sigma, count, config = load_reference(reference)  # SHA-256 checked
+    assert count == config["n"] >= 2000 and mu.shape == (2048,)
+    np.testing.assert_allclose(sigma, sigma.T)
+    assert np.linalg.eigvalsh(sigma).min() > -1e-4  # symmetric positive semi-definite
+    assert 0 < config["real_vs_real"]["fid"] < 30
