@@ -120,6 +120,35 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
+def shipped_folder(kind):
+    """pretrained/<kind>/ (e.g. "evaluators", "reference"): each item is <name>.json beside the
+    file it describes, whose SHA-256 the JSON records."""
+    return zoo_root() / "pretrained" / kind
+
+
+def shipped_names(kind):
+    return sorted(p.stem for p in shipped_folder(kind).glob("*.json"))
+
+
+def shipped_json(kind, name, error, what):
+    """The JSON of a shipped item; an unknown name raises `error` listing the available ones."""
+    path = shipped_folder(kind) / f"{name}.json"
+    if not path.is_file():
+        raise error(f"No {what} named {name!r}; available: "
+                    f"{', '.join(shipped_names(kind)) or 'none'}.")
+    with open(path) as f:
+        return json.load(f)
+
+
+def verified_shipped_file(kind, file, sha256, error, what):
+    """Path of a shipped item's file after checking it exists and matches its SHA-256."""
+    path = shipped_folder(kind) / file
+    if not path.is_file() or sha256_of(path) != sha256:
+        raise error(f"{what} {path} are missing or do not match their recorded SHA-256; "
+                    f"reinstall ganzoo.")
+    return path
+
+
 def verified_weights_path(config):
     """Path of the entry's weights file after checking it exists and matches its SHA-256."""
     weights = config.get("weights")

@@ -50,33 +50,31 @@ def classifier_network(image_shape, num_classes, base_filters=32, dropout=0.3):
 
 
 def _evaluator_dir():
-    from ganzoo.zoo import zoo_root
+    from ganzoo.zoo import shipped_folder
 
-    return zoo_root() / "pretrained" / EVALUATOR_DIR
+    return shipped_folder(EVALUATOR_DIR)
 
 
 def list_evaluators():
-    return sorted(p.stem for p in _evaluator_dir().glob("*.json"))
+    from ganzoo.zoo import shipped_names
+
+    return shipped_names(EVALUATOR_DIR)
 
 
 def evaluator_config(name):
-    path = _evaluator_dir() / f"{name}.json"
-    if not path.is_file():
-        raise EvaluatorError(f"No evaluator named {name!r}; available: "
-                             f"{', '.join(list_evaluators()) or 'none'}.")
-    with open(path) as f:
-        return json.load(f)
+    from ganzoo.zoo import shipped_json
+
+    return shipped_json(EVALUATOR_DIR, name, EvaluatorError, "evaluator")
 
 
 def load_evaluator(name):
     """(keras.Model, config) of a shipped evaluator, weights checked by SHA-256."""
-    from ganzoo.zoo import sha256_of
+    from ganzoo.zoo import verified_shipped_file
 
     config = evaluator_config(name)
-    path = _evaluator_dir() / config["weights"]["file"]
-    if not path.is_file() or sha256_of(path) != config["weights"]["sha256"]:
-        raise EvaluatorError(f"Evaluator weights {path} are missing or do not match their "
-                             f"recorded SHA-256; reinstall ganzoo.")
+    path = verified_shipped_file(EVALUATOR_DIR, config["weights"]["file"],
+                                 config["weights"]["sha256"], EvaluatorError,
+                                 "Evaluator weights")
     network = classifier_network(config["image_shape"], len(config["class_names"]))
     network.load_weights(path)
     return network, config

@@ -24,34 +24,31 @@ class ReferenceError(FileNotFoundError):
 
 
 def _reference_dir():
-    from ganzoo.zoo import zoo_root
+    from ganzoo.zoo import shipped_folder
 
-    return zoo_root() / "pretrained" / REFERENCE_DIR
+    return shipped_folder(REFERENCE_DIR)
 
 
 def list_references():
-    return sorted(p.stem for p in _reference_dir().glob("*.json"))
+    from ganzoo.zoo import shipped_names
+
+    return shipped_names(REFERENCE_DIR)
 
 
 def reference_config(name):
-    path = _reference_dir() / f"{name}.json"
-    if not path.is_file():
-        raise ReferenceError(f"No FID reference statistics named {name!r}; available: "
-                             f"{', '.join(list_references()) or 'none'}.")
-    with open(path) as f:
-        return json.load(f)
+    from ganzoo.zoo import shipped_json
+
+    return shipped_json(REFERENCE_DIR, name, ReferenceError, "FID reference statistics")
 
 
 def load_reference(name):
-    """(FeatureStatistics-compatible mu, sigma, count, config) of a shipped reference, its file
-    checked against the recorded SHA-256."""
-    from ganzoo.zoo import sha256_of
+    """(mu, sigma, count, config) of a shipped reference, its file checked against the
+    recorded SHA-256."""
+    from ganzoo.zoo import verified_shipped_file
 
     config = reference_config(name)
-    path = _reference_dir() / config["file"]
-    if not path.is_file() or sha256_of(path) != config["sha256"]:
-        raise ReferenceError(f"Reference statistics {path} are missing or do not match their "
-                             f"recorded SHA-256; reinstall ganzoo.")
+    path = verified_shipped_file(REFERENCE_DIR, config["file"], config["sha256"],
+                                 ReferenceError, "Reference statistics")
     with np.load(path) as data:
         return (data["mu"].astype(np.float64), data["sigma"].astype(np.float64),
                 int(data["count"]), config)
