@@ -139,12 +139,13 @@ def evaluate_against_reference(model, reference, num_fake=10_000, batch_size=50,
     if tuple(config["image_shape"]) != tuple(model.image_shape):
         raise ValueError(f"Reference {reference!r} was computed on {config['image_shape']} "
                          f"images; {model.name} makes {list(model.image_shape)}.")
+    import keras
+
     fake = FeatureStatistics(FEATURE_DIM)
     extract = feature_extractor(pt_path)
-    bar = None
+    bar = keras.utils.Progbar(num_fake, unit_name="generated images")
     for batch in generated_image_batches(model, num_fake, batch_size, seed):
         fake.update(extract(batch).numpy())
-        bar = bar or __import__("keras").utils.Progbar(num_fake, unit_name="generated images")
         bar.add(len(batch))
     fid = frechet_distance(mu, sigma, fake.mean, fake.covariance)
     return {"fid": round(fid, 3), "n_real": count, "n_fake": num_fake,
