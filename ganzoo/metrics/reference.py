@@ -1,7 +1,7 @@
 """Shipped FID reference statistics: the real set's Inception mean and covariance, so
 `ganzoo evaluate NAME --metrics fid` needs no dataset and reproduces the zoo table exactly.
 
-`pretrained/reference/<name>.npz` holds mu (float64) and sigma (float32: 16 MB instead of 32,
+`pretrained/reference/<name>.fid-stats.npz` holds mu (float64) and sigma (float32: 16 MB instead of 32,
 and rounding it moves FID by < 1e-3) of `n` real training images; `<name>.json` beside it
 records where they came from, their SHA-256, and the real-vs-real floor: the FID/KID between
 those n images and n *other* real images from the same split. FID is biased upwards at small n,
@@ -57,7 +57,7 @@ def load_reference(name):
 def build_reference(name, source, image_shape, num, *, split="train", seed=0, data_dir=None,
                     batch_size=50, description=None, pt_path=None):
     """Embeds 2*num real images of `source`, writes the stats of the first num as
-    pretrained/reference/<name>.npz + .json (temp file + rename), with the real-vs-real floor
+    pretrained/reference/<name>.fid-stats.npz + .json (temp file + rename), with the real-vs-real floor
     of the first num against the last num. Returns the JSON dict."""
     from ganzoo.metrics import real_features
     from ganzoo.metrics.fid import FeatureStatistics, fid_from_statistics
@@ -73,7 +73,7 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
     stats = FeatureStatistics(FEATURE_DIM).update(reference)
     folder = _reference_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.npz"
+    target = folder / f"{name}.fid-stats.npz"  # statistics, not images: named apart from data
     tmp = folder / f".{os.getpid()}.tmp.npz"
     np.savez_compressed(tmp, mu=stats.mean, sigma=stats.covariance.astype(np.float32),
                         count=stats.count)

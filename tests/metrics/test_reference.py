@@ -80,13 +80,13 @@ def test_metrics_that_need_images_say_so(tiny_model, shipped_reference):
 
 def test_tampered_or_unknown_reference_is_refused(shipped_reference):
     folder = shipped_reference[0] / "pretrained" / "reference"
-    original = (folder / "blobs.npz").read_bytes()
-    (folder / "blobs.npz").write_bytes(original + b"x")
+    original = (folder / "blobs.fid-stats.npz").read_bytes()
+    (folder / "blobs.fid-stats.npz").write_bytes(original + b"x")
     try:
         with pytest.raises(ReferenceError, match="SHA-256"):
             load_reference("blobs")
     finally:
-        (folder / "blobs.npz").write_bytes(original)
+        (folder / "blobs.fid-stats.npz").write_bytes(original)
     with pytest.raises(ReferenceError, match="available: blobs"):
         load_reference("cifar")
     assert np.isfinite(shipped_reference[2]["real_vs_real"]["kid"])
