@@ -74,6 +74,14 @@ class AdversarialModel(keras.Model):
         # cannot create variables lazily inside its replicated train function.
         self.build_optimizers()
 
+    def fit(self, *args, **kwargs):
+        if not self.compiled:
+            raise RuntimeError(
+                f"{self.name} is not compiled: `ganzoo.load(name)` builds a model for sampling "
+                f"and export only. Use `ganzoo.load(name, for_training=True)` to fine-tune it, "
+                f"or `ganzoo.build(name)` to train from scratch (or call `compile()` first).")
+        return super().fit(*args, **kwargs)
+
     def _optimizer(self, identifier):
         """An optimizer from an instance, name or config (a copy: Keras deserialises nested
         configs such as a learning-rate schedule in place). float16 gradients underflow:

@@ -44,6 +44,21 @@ def test_load_uses_the_shipped_weights(tmp_zoo):
     assert model.sample(4, seed=0).shape == (4, 16, 16, 3)
 
 
+def test_load_is_sampling_only_unless_for_training(tmp_zoo):
+    sampler = ganzoo.load("tiny-dcgan")
+    trainer = ganzoo.load("tiny-dcgan", for_training=True)
+    # Sampling-only: no optimizers and no EMA copy, yet the same images as the full model.
+    assert not sampler.compiled and sampler.ema_generator is None
+    assert trainer.compiled and trainer.ema_generator is not None
+    np.testing.assert_array_equal(sampler.sample(3, seed=2), trainer.sample(3, seed=2))
+    images = np.zeros((8, 16, 16, 3), np.float32)
+    with pytest.raises(RuntimeError, match="for_training=True"):
+        sampler.fit(images, epochs=1, verbose=0)
+    before = trainer.generator.get_weights()[0].copy()
+    trainer.fit(images, batch_size=8, epochs=1, verbose=0)
+    assert not np.array_equal(before, trainer.generator.get_weights()[0])
+
+
 def test_unknown_name_lists_close_matches(tmp_zoo):
     with pytest.raises(zoo.UnknownModelError, match="Did you mean tiny-dcgan") as info:
         ganzoo.load("tiny-dcgna")
