@@ -97,18 +97,50 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
     return config
 
 
+def measure_split_floor(name, source, split, num, *, seed=0, data_dir=None, batch_size=50,
+                        pt_path=None):
+    """FID between the shipped reference (training images) and `num` images of another split
+    of the same data (e.g. MNIST train vs test), recorded in <name>.json under
+    "vs_split": the floor for a generator that matched the training distribution exactly but
+    is scored against held-out images. Returns that record."""
+    from ganzoo.metrics import real_features
+    from ganzoo.metrics.fid import FeatureStatistics, frechet_distance
+    from ganzoo.metrics.inception import FEATURE_DIM
+    from ganzoo.training import atomic_write_text
+
+    mu, sigma, count, config = load_reference(name)
+    features = real_features(source, tuple(config["image_shape"]), num, batch_size, seed,
+                             data_dir, pt_path=pt_path, split=split)
+    other = FeatureStatistics(FEATURE_DIM).update(features)
+    fid = frechet_distance(mu, sigma, other.mean, other.covariance)
+    config.setdefault("vs_split", {})[split] = {
+        "fid": round(fid, 3), "n_real": count, "n_other_real": num,
+        "command": f"python -m ganzoo.metrics.reference {name} DATA --versus_split {split} "
+                   f"--num {num}"}
+    atomic_write_text(_reference_dir() / f"{name}.json", json.dumps(config, indent=2) + "\n")
+    return config["vs_split"][split]
+
+
 if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description="Compute and ship FID reference statistics.")
     parser.add_argument("name", help="reference name, e.g. mnist (a zoo config's 'reference')")
     parser.add_argument("data", help="real images: folder, .zip, .npz or tfds:NAME")
-    parser.add_argument("--shape", required=True, help="H,W,C the models generate")
+    parser.add_argument("--shape", help="H,W,C the models generate (to build a reference)")
+    parser.add_argument("--versus_split", help="instead of building: FID of the shipped "
+                        "reference vs --num images of this split (e.g. test), recorded")
     parser.add_argument("--num", type=int, default=2000)
     parser.add_argument("--split", default="train")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--description")
     args = parser.parse_args()
+    if args.versus_split:
+        print(json.dumps(measure_split_floor(args.name, args.data, args.versus_split, args.num,
+                                             seed=args.seed), indent=2))
+        raise SystemExit(0)
+    if not args.shape:
+        parser.error("--shape is required to build a reference")
     shape = tuple(int(v) for v in args.shape.split(","))
     print(json.dumps(build_reference(args.name, args.data, shape, args.num, split=args.split,
                                      seed=args.seed, description=args.description), indent=2))

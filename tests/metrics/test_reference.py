@@ -90,3 +90,19 @@ def test_tampered_or_unknown_reference_is_refused(shipped_reference):
     with pytest.raises(ReferenceError, match="available: blobs"):
         load_reference("cifar")
     assert np.isfinite(shipped_reference[2]["real_vs_real"]["kid"])
+
+
+def test_floor_against_another_split_is_recorded(shipped_reference):
+    from ganzoo.metrics.fid import FeatureStatistics, frechet_distance
+    from ganzoo.metrics.reference import measure_split_floor, reference_config
+
+    _, images, _ = shipped_reference
+    record = measure_split_floor("blobs", images, "train[:50%]", 6, batch_size=3)
+    held_out = real_features(images, TINY_CONFIG["image_shape"], 6, batch_size=3,
+                             split="train[:50%]")
+    mu, sigma, _, _ = load_reference("blobs")
+    other = FeatureStatistics(2048).update(held_out)
+    assert record["fid"] == pytest.approx(frechet_distance(mu, sigma, other.mean,
+                                                           other.covariance), abs=1e-3)
+    assert record["n_real"] == 6 and record["n_other_real"] == 6
+    assert reference_config("blobs")["vs_split"]["train[:50%]"] == record
