@@ -173,9 +173,9 @@ def load(name, seed=None, for_training=False):
 
     The zoo ships generators only (the EMA generator's weights where training kept one).
     By default the model is built for sampling and export: no optimizers and no second (EMA)
-    copy of the generator, which halves the cold-start time. `for_training=True` returns it
-    compiled with the entry's optimizers, EMA and a freshly initialised discriminator, ready
-    to fine-tune with `fit`.
+    copy of the generator (load 0.5 s instead of 0.65 s on one core here, and less memory).
+    `for_training=True` returns it compiled with the entry's optimizers, EMA and a freshly
+    initialised discriminator, ready to fine-tune with `fit`.
     """
     config = get_config(name)
     path = verified_weights_path(config)
