@@ -7,7 +7,7 @@
   ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR] [--batch_size B]
   ganzoo export NAME --out DIR [--version 1] [--overwrite]
   ganzoo evaluate NAME --data PATH_OR_TFDS [--num 10000] [--num_real 10000] [--out r.json]
-  ganzoo evaluate NAME --metrics fid [--num 2000]   (against the shipped reference statistics)
+  ganzoo evaluate NAME --metrics fid [--num 2000] [--reference R]   (against shipped statistics)
   ganzoo translate NAME INPUT... --out DIR [--direction b2a] [--side_by_side grid.png]
                                             (image-to-image entries: files or folders)
 
@@ -53,6 +53,9 @@ flags.DEFINE_bool("overwrite", False, "export: replace an existing non-empty ver
 flags.DEFINE_integer("num_real", None, "evaluate: real images (default: --num).")
 flags.DEFINE_string("evaluator", None, "evaluate: classifier for --metrics cls (default: "
                     "the entry's, e.g. mnist, fashion-mnist, anime-hair).")
+flags.DEFINE_string("reference", None, "evaluate --metrics fid without --data: the shipped "
+                    "reference statistics to compare with (default: the entry's; e.g. "
+                    "anime-faces-full, all 33,399 faces).")
 flags.DEFINE_bool("record", False, "evaluate: write the results into the entry's zoo config "
                   "(maintainers, after training).")
 flags.DEFINE_string("direction", None, "translate: a2b (default) or b2a (two-way models).")
@@ -235,7 +238,7 @@ def cmd_evaluate(name):
         results.update(evaluate_quality(
             model, FLAGS.data, metrics=FLAGS.metrics, num=FLAGS.num,
             num_real=FLAGS.num_real, evaluator=FLAGS.evaluator, seed=FLAGS.seed or 0,
-            data_dir=FLAGS.data_dir))
+            data_dir=FLAGS.data_dir, reference=FLAGS.reference))
     text = json.dumps(results, indent=2)
     print(text)
     if FLAGS.out:

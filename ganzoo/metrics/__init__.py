@@ -157,18 +157,19 @@ METRICS = ("fid", "kid", "pr", "cls", "parzen")
 
 
 def evaluate_quality(model, real_source=None, metrics=("fid", "kid", "pr"), num=10_000,
-                     num_real=None, evaluator=None, seed=0, data_dir=None, batch_size=50):
+                     num_real=None, evaluator=None, seed=0, data_dir=None, batch_size=50,
+                     reference=None):
     """Every requested metric in one JSON-ready dict (what `ganzoo evaluate` prints):
     fid/kid/pr on Inception features against `real_source`; cls with an evaluator classifier
     (`evaluator`, else the zoo entry's); parzen with `real_source` an MNIST-style .npz.
-    Without `real_source`, fid alone is computed against the entry's shipped reference
-    statistics (`ganzoo.metrics.reference`)."""
+    Without `real_source`, fid alone is computed against shipped reference statistics
+    (`ganzoo.metrics.reference`): `reference` names them, else the entry's."""
     metrics = list(dict.fromkeys(metrics))
     unknown = sorted(set(metrics) - set(METRICS))
     if unknown or not metrics:
         raise ValueError(f"Unknown metric(s) {unknown or 'none given'}; choose from "
                          f"{', '.join(METRICS)}.")
-    reference = getattr(model, "reference", None)
+    reference = reference or getattr(model, "reference", None)
     use_reference = real_source is None and reference and "fid" in metrics
     needs_data = [m for m in metrics if m in ("kid", "pr", "parzen")
                   or (m == "fid" and not use_reference)]

@@ -9,7 +9,10 @@ so a model's FID at the same n is best read against that floor (a perfect genera
 about the floor, not 0).
 
 Build one with:  python -m ganzoo.metrics.reference NAME DATA --shape H,W,C --num N
-(it embeds 2N real images: the first N are the reference, the last N the floor's other half).
+(it embeds 2N real images: the first N are the reference, the last N the floor's other half),
+or, for a reference of a whole dataset (e.g. all 33,399 anime faces, the set a 10k-sample FID
+is quoted against), with --floor halves: the N images are the reference and the floor is the
+FID between their two disjoint halves (N/2 vs N/2).
 """
 import json
 import os
@@ -54,11 +57,16 @@ def load_reference(name):
                 int(data["count"]), config)
 
 
+FLOORS = ("next", "halves")
+
+
 def build_reference(name, source, image_shape, num, *, split="train", seed=0, data_dir=None,
-                    batch_size=50, description=None, pt_path=None):
-    """Embeds 2*num real images of `source`, writes the stats of the first num as
-    pretrained/reference/<name>.fid-stats.npz + .json (temp file + rename), with the real-vs-real floor
-    of the first num against the last num. Returns the JSON dict."""
+                    batch_size=50, description=None, pt_path=None, floor="next"):
+    """Writes the Inception statistics of `num` real images of `source` as
+    pretrained/reference/<name>.fid-stats.npz + .json (temp file + rename), with a real-vs-real
+    floor: floor="next" embeds 2*num images and compares the first num with the last num;
+    floor="halves" embeds num images and compares their two disjoint halves (for a
+    reference that is a whole dataset). Returns the JSON dict."""
     from ganzoo.metrics import real_features
     from ganzoo.metrics.fid import FeatureStatistics, fid_from_statistics
     from ganzoo.metrics.inception import FEATURE_DIM
@@ -67,10 +75,21 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
     from ganzoo.training import atomic_write_text
     from ganzoo.zoo import sha256_of
 
-    features = real_features(source, image_shape, 2 * num, batch_size, seed, data_dir,
-                             pt_path=pt_path, split=split)
-    reference, other = features[:num], features[num:]
-    stats = FeatureStatistics(FEATURE_DIM).update(reference)
+    if floor not in FLOORS:
+        raise ValueError(f"floor must be one of {FLOORS}, got {floor!r}.")
+    if floor == "halves":
+        features = real_features(source, image_shape, num, batch_size, seed, data_dir,
+                                 pt_path=pt_path, split=split)
+        stats = FeatureStatistics(FEATURE_DIM).update(features)
+        reference, other = features[:num // 2], features[num // 2:]
+        other_text = (f"two disjoint halves of the {num} images ({len(reference)} vs "
+                      f"{len(other)})")
+    else:
+        features = real_features(source, image_shape, 2 * num, batch_size, seed, data_dir,
+                                 pt_path=pt_path, split=split)
+        reference, other = features[:num], features[num:]
+        stats = FeatureStatistics(FEATURE_DIM).update(reference)
+        other_text = f"the next {num} images of the same seeded shuffle"
     folder = _reference_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.fid-stats.npz"  # statistics, not images: named apart from data
@@ -78,8 +97,10 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
     np.savez_compressed(tmp, mu=stats.mean, sigma=stats.covariance.astype(np.float32),
                         count=stats.count)
     os.replace(tmp, target)
-    fid = fid_from_statistics(stats, FeatureStatistics(FEATURE_DIM).update(other))
-    kid, kid_std = kernel_inception_distance(reference, other, subset_size=min(1000, num))
+    fid = fid_from_statistics(FeatureStatistics(FEATURE_DIM).update(reference),
+                              FeatureStatistics(FEATURE_DIM).update(other))
+    kid, kid_std = kernel_inception_distance(reference, other,
+                                             subset_size=min(1000, len(reference)))
     precision, recall = precision_recall(reference, other)
     config = {
         "name": name, "image_shape": list(image_shape),
@@ -87,10 +108,11 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
         "n": num, "inception": "FID Inception 2015-12-05",
         "real_vs_real": {"fid": round(fid, 3), "kid": round(kid, 5),
                          "kid_std": round(kid_std, 5), "precision": round(precision, 4),
-                         "recall": round(recall, 4), "n_real": num, "n_other_real": num,
-                         "other": f"the next {num} images of the same seeded shuffle"},
+                         "recall": round(recall, 4), "n_real": len(reference),
+                         "n_other_real": len(other), "other": other_text},
         "command": f"python -m ganzoo.metrics.reference {name} DATA --shape "
-                   f"{','.join(map(str, image_shape))} --num {num} --split {split}",
+                   f"{','.join(map(str, image_shape))} --num {num} --split {split}"
+                   + (" --floor halves" if floor == "halves" else ""),
         "file": target.name, "sha256": sha256_of(target),
     }
     atomic_write_text(folder / f"{name}.json", json.dumps(config, indent=2) + "\n")
@@ -133,6 +155,9 @@ if __name__ == "__main__":
     parser.add_argument("--num", type=int, default=2000)
     parser.add_argument("--split", default="train")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--floor", choices=FLOORS, default="next",
+                        help="next: floor vs the next N images (embeds 2N); halves: the "
+                        "reference is N images, the floor is between its two halves")
     parser.add_argument("--description")
     args = parser.parse_args()
     if args.versus_split:
@@ -143,4 +168,5 @@ if __name__ == "__main__":
         parser.error("--shape is required to build a reference")
     shape = tuple(int(v) for v in args.shape.split(","))
     print(json.dumps(build_reference(args.name, args.data, shape, args.num, split=args.split,
-                                     seed=args.seed, description=args.description), indent=2))
+                                     seed=args.seed, description=args.description,
+                                     floor=args.floor), indent=2))

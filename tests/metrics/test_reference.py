@@ -106,3 +106,29 @@ def test_floor_against_another_split_is_recorded(shipped_reference):
                                                            other.covariance), abs=1e-3)
     assert record["n_real"] == 6 and record["n_other_real"] == 6
     assert reference_config("blobs")["vs_split"]["train[:50%]"] == record
+
+
+def test_whole_set_reference_with_halves_floor(tiny_model, shipped_reference):
+    """floor="halves": the statistics are of all n images, the floor is between their halves;
+    evaluate_quality(reference=...) picks it instead of the entry's own reference."""
+    from ganzoo.metrics.fid import FeatureStatistics, fid_from_statistics
+
+    _, images, _ = shipped_reference
+    config = build_reference("blobs-all", images, TINY_CONFIG["image_shape"], 12,
+                             batch_size=4, floor="halves")
+    features = real_features(images, TINY_CONFIG["image_shape"], 12, batch_size=4)
+    mu, sigma, count, _ = load_reference("blobs-all")
+    assert count == 12
+    np.testing.assert_allclose(mu, features.mean(0), atol=1e-6)
+    halves = fid_from_statistics(FeatureStatistics(2048).update(features[:6]),
+                                 FeatureStatistics(2048).update(features[6:]))
+    floor = config["real_vs_real"]
+    assert floor["fid"] == pytest.approx(halves, abs=1e-3)
+    assert (floor["n_real"], floor["n_other_real"]) == (6, 6)
+    assert config["command"].endswith("--floor halves")
+    tiny_model.reference = "blobs"
+    result = evaluate_quality(tiny_model, None, metrics=["fid"], num=6, batch_size=4,
+                              reference="blobs-all")
+    assert result["real_source"] == "reference:blobs-all" and result["n_real"] == 12
+    with pytest.raises(ValueError, match="floor must be one of"):
+        build_reference("x", images, TINY_CONFIG["image_shape"], 4, floor="thirds")
