@@ -212,12 +212,20 @@ def publish(run_dir, name, record=None):
 
 
 def record_quality(name, results):
-    """Merges evaluation results into the entry's config under "quality" (atomically)."""
+    """Merges evaluation results into the entry's config under "quality" (atomically).
+    FID-family results depend on the sample counts and the real set, so each protocol is also
+    kept under quality["by_protocol"]["<n_fake> vs <n_real> <real_source>"]: recording a
+    10,000-sample FID does not erase the 2,000-sample one."""
     config = get_config(name)
     quality = config.setdefault("quality", {})
     for key, value in results.items():
         if key != "entry":
             quality[key] = value
+    if "n_fake" in results and "fid" in results:
+        protocol = f"{results['n_fake']} vs {results['n_real']} {results['real_source']}"
+        inception = {key: value for key, value in results.items()
+                     if key not in ("entry", "classifier", "parzen")}
+        quality.setdefault("by_protocol", {})[protocol] = inception
     atomic_write_text(zoo_root() / "zoo_configs" / f"{name}.json",
                       json.dumps(config, indent=2) + "\n")
     return config

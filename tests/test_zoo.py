@@ -103,3 +103,18 @@ def test_publish_copies_weights_and_records_checksum(tmp_zoo, tmp_path):
     assert ganzoo.get_config("tiny-dcgan")["weights"]["sha256"] == config["weights"]["sha256"]
     np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(2, seed=1),
                                   model.sample(2, seed=1))
+
+
+def test_record_quality_keeps_each_fid_protocol(tmp_zoo):
+    small = {"entry": "tiny-dcgan", "fid": 80.0, "n_fake": 2000, "n_real": 2000,
+             "real_source": "reference:blobs", "seed": 0}
+    large = {"entry": "tiny-dcgan", "fid": 50.0, "kid": 0.01, "n_fake": 10000,
+             "n_real": 33399, "real_source": "faces.zip", "seed": 0}
+    zoo.record_quality("tiny-dcgan", small)
+    zoo.record_quality("tiny-dcgan", {"classifier": {"entropy": 2.3}})
+    quality = zoo.record_quality("tiny-dcgan", large)["quality"]
+    assert quality["fid"] == 50.0 and quality["classifier"] == {"entropy": 2.3}
+    protocols = quality["by_protocol"]
+    assert protocols["2000 vs 2000 reference:blobs"]["fid"] == 80.0
+    assert protocols["10000 vs 33399 faces.zip"]["kid"] == 0.01
+    assert "entry" not in protocols["10000 vs 33399 faces.zip"]
