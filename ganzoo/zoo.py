@@ -190,7 +190,9 @@ def load(name, seed=None, for_training=False):
 
 def publish(run_dir, name, record=None):
     """Copies a finished run's generator weights into pretrained/<name>/ and records their
-    SHA-256 (and `record`, e.g. training facts and quality) in the entry's config."""
+    SHA-256 (and `record`, e.g. training facts and quality) in the entry's config.
+    Quality numbers measured on earlier weights no longer describe the entry: they are
+    dropped (kept under "previous_quality" for the record) unless `record` brings new ones."""
     config = get_config(name)
     source = Path(run_dir) / "generator.weights.h5"
     target_rel = f"{name}/generator.weights.h5"
@@ -201,14 +203,17 @@ def publish(run_dir, name, record=None):
     tmp = target.with_name(f".{os.getpid()}.tmp.weights.h5")
     tmp.write_bytes(source.read_bytes())
     os.replace(tmp, target)
+    previous = config.get("weights") or {}
     config["weights"] = {"file": target_rel, "sha256": sha256_of(target),
                          "bytes": target.stat().st_size}
+    if previous.get("sha256") != config["weights"]["sha256"] and "quality" in config:
+        config["previous_quality"] = {"weights_sha256": previous.get("sha256"),
+                                      **config.pop("quality")}
     for section, values in (record or {}).items():  # e.g. {"training": {...}}
         config.setdefault(section, {}).update(values)
     path = zoo_root() / "zoo_configs" / f"{name}.json"
     atomic_write_text(path, json.dumps(config, indent=2) + "\n")
     return config
-
 
 
 def record_quality(name, results):

@@ -118,3 +118,17 @@ def test_record_quality_keeps_each_fid_protocol(tmp_zoo):
     assert protocols["2000 vs 2000 reference:blobs"]["fid"] == 80.0
     assert protocols["10000 vs 33399 faces.zip"]["kid"] == 0.01
     assert "entry" not in protocols["10000 vs 33399 faces.zip"]
+
+
+def test_publishing_new_weights_retires_the_old_quality(tmp_zoo, tmp_path):
+    zoo.record_quality("tiny-dcgan", {"fid": 99.0, "n_fake": 10, "n_real": 10,
+                                      "real_source": "x"})
+    old_sha = ganzoo.get_config("tiny-dcgan")["weights"]["sha256"]
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    ganzoo.build("tiny-dcgan", seed=6).sampling_generator.save_weights(
+        run_dir / "generator.weights.h5")
+    config = zoo.publish(run_dir, "tiny-dcgan")
+    assert "quality" not in config
+    assert config["previous_quality"]["fid"] == 99.0
+    assert config["previous_quality"]["weights_sha256"] == old_sha
