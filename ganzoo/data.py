@@ -232,7 +232,7 @@ def _tfds_dataset(name, data_dir, split):
 
 def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False, seed=None,
                   with_labels="auto", data_dir=None, split="train", cache="auto", labels=None,
-                  classes=None):
+                  classes=None, drop_remainder=True):
     """A batched tf.data.Dataset of float32 images in [-1, 1] (and int32 labels if present).
 
     with_labels: "auto" (carry labels when the source has them), True (require them), False.
@@ -240,6 +240,7 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
     a row, or with a value outside `classes`, are left out); `classes` orders the classes.
     split: for a folder or zip, "train" is every file in name order, sliceable
     ("train[:90%]", "train[90%:]") to hold some out.
+    drop_remainder: training wants equal batches (True); evaluation wants every image (False).
     """
     image_shape = tuple(int(d) for d in image_shape)
     if batch_size is None or isinstance(batch_size, bool) or int(batch_size) <= 0:
@@ -312,7 +313,7 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
     if with_labels is False and labelled:
         dataset = dataset.map(lambda image, label: image)
         labelled = False
-    if count is not None and count < batch_size:
+    if drop_remainder and count is not None and count < batch_size:
         raise DataError(f"{source} holds {count} images, fewer than one batch of {batch_size}.")
 
     fits = count is not None and count * int(np.prod(image_shape)) <= CACHE_LIMIT_BYTES
@@ -323,7 +324,7 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
         dataset = dataset.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
-    dataset = dataset.batch(int(batch_size), drop_remainder=True)
+    dataset = dataset.batch(int(batch_size), drop_remainder=bool(drop_remainder))
     if labelled:
         dataset = dataset.map(lambda x, y: (to_model_range(x), y), tf.data.AUTOTUNE)
     else:

@@ -14,7 +14,8 @@ def _uint8(batch):
 def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir=None,
                        split="train", start=0):
     """Yields uint8 batches of real images `start` to `num` of a seeded shuffle of a
-    ganzoo.data source.
+    ganzoo.data source (every image: the last batch may be smaller; fewer than `num` if the
+    source holds fewer, which the caller checks).
     Which images are drawn depends on (source, split, seed) only: tf.data would also mix in
     the global TF seed (e.g. set by building a model with a seed), so it is cleared while the
     shuffle is created and restored after."""
@@ -27,7 +28,8 @@ def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir
     tf.random.set_seed(None)
     try:
         dataset = image_dataset(source, image_shape, batch_size, seed=seed, with_labels=False,
-                                data_dir=data_dir, cache=False, split=split)
+                                data_dir=data_dir, cache=False, split=split,
+                                drop_remainder=False)
     finally:
         tf.random.set_seed(previous)
     seen = 0
@@ -38,9 +40,6 @@ def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir
         seen += take
         if seen >= num:
             return
-    if seen < num:
-        raise ValueError(f"{source} has only {seen} images (with batch {batch_size}); "
-                         f"asked for {num} real images.")
 
 
 def generated_image_batches(model, num, batch_size=50, seed=0):
@@ -62,6 +61,10 @@ def collect_features(batches, extract, total, label):
     for batch in batches:
         features.append(extract(batch).numpy().astype(np.float64))
         bar.add(len(batch))
+    if not features:
+        from ganzoo.metrics.inception import FEATURE_DIM
+
+        return np.zeros((0, FEATURE_DIM))
     return np.concatenate(features)
 
 
@@ -96,10 +99,15 @@ def real_features(source, image_shape, num, batch_size=50, seed=0, data_dir=None
                                                data_dir, split, start=len(head)),
                             extract, num - len(head), "real")
     features = np.concatenate([head, tail])
+    # Cached even when the source ran short: the Inception time spent is never thrown away.
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{os.getpid()}.tmp.npz"
     np.savez(tmp, features=features.astype(np.float32), source=str(source))
-    os.replace(tmp, folder / f"{key}-{num}.npz")
+    os.replace(tmp, folder / f"{key}-{len(features)}.npz")
+    if len(features) < num:
+        raise ValueError(f"{source} ({split}) has only {len(features)} images; asked for {num} "
+                         f"real images. Their features are cached: asking for "
+                         f"{len(features)} or fewer costs no more Inception time.")
     return features
 
 
