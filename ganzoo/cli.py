@@ -54,8 +54,8 @@ flags.DEFINE_integer("num_real", None, "evaluate: real images (default: --num)."
 flags.DEFINE_string("evaluator", None, "evaluate: classifier for --metrics cls (default: "
                     "the entry's, e.g. mnist, fashion-mnist, anime-hair).")
 flags.DEFINE_string("reference", None, "evaluate --metrics fid without --data: the shipped "
-                    "reference statistics to compare with (default: the entry's; e.g. "
-                    "anime-faces-full, all 33,399 faces).")
+                    "reference statistics to compare with (default: the entry's; "
+                    "python -m ganzoo.metrics.reference builds others).")
 flags.DEFINE_bool("record", False, "evaluate: write the results into the entry's zoo config "
                   "(maintainers, after training).")
 flags.DEFINE_string("direction", None, "translate: a2b (default) or b2a (two-way models).")

@@ -77,19 +77,17 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
 
     if floor not in FLOORS:
         raise ValueError(f"floor must be one of {FLOORS}, got {floor!r}.")
-    if floor == "halves":
-        features = real_features(source, image_shape, num, batch_size, seed, data_dir,
-                                 pt_path=pt_path, split=split)
-        stats = FeatureStatistics(FEATURE_DIM).update(features)
-        reference, other = features[:num // 2], features[num // 2:]
-        other_text = (f"two disjoint halves of the {num} images ({len(reference)} vs "
-                      f"{len(other)})")
-    else:
-        features = real_features(source, image_shape, 2 * num, batch_size, seed, data_dir,
-                                 pt_path=pt_path, split=split)
-        reference, other = features[:num], features[num:]
-        stats = FeatureStatistics(FEATURE_DIM).update(reference)
-        other_text = f"the next {num} images of the same seeded shuffle"
+    # halves: the shipped statistics are of all num images, the floor splits them in two;
+    # next: the first num are shipped, the floor compares them with the num after them.
+    whole = floor == "halves"
+    features = real_features(source, image_shape, num if whole else 2 * num, batch_size, seed,
+                             data_dir, pt_path=pt_path, split=split)
+    split_at = num // 2 if whole else num
+    reference, other = features[:split_at], features[split_at:]
+    stats = FeatureStatistics(FEATURE_DIM).update(features if whole else reference)
+    reference_stats = FeatureStatistics(FEATURE_DIM).update(reference) if whole else stats
+    other_text = (f"two disjoint halves of the {num} images ({len(reference)} vs {len(other)})"
+                  if whole else f"the next {num} images of the same seeded shuffle")
     folder = _reference_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.fid-stats.npz"  # statistics, not images: named apart from data
@@ -97,8 +95,7 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
     np.savez_compressed(tmp, mu=stats.mean, sigma=stats.covariance.astype(np.float32),
                         count=stats.count)
     os.replace(tmp, target)
-    fid = fid_from_statistics(FeatureStatistics(FEATURE_DIM).update(reference),
-                              FeatureStatistics(FEATURE_DIM).update(other))
+    fid = fid_from_statistics(reference_stats, FeatureStatistics(FEATURE_DIM).update(other))
     kid, kid_std = kernel_inception_distance(reference, other,
                                              subset_size=min(1000, len(reference)))
     precision, recall = precision_recall(reference, other)
@@ -112,7 +109,7 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
                          "n_other_real": len(other), "other": other_text},
         "command": f"python -m ganzoo.metrics.reference {name} DATA --shape "
                    f"{','.join(map(str, image_shape))} --num {num} --split {split}"
-                   + (" --floor halves" if floor == "halves" else ""),
+                   + (" --floor halves" if whole else ""),
         "file": target.name, "sha256": sha256_of(target),
     }
     atomic_write_text(folder / f"{name}.json", json.dumps(config, indent=2) + "\n")
