@@ -177,6 +177,11 @@ def evaluate_quality(model, real_source=None, metrics=("fid", "kid", "pr"), num=
     if unknown or not metrics:
         raise ValueError(f"Unknown metric(s) {unknown or 'none given'}; choose from "
                          f"{', '.join(METRICS)}.")
+    if reference and real_source is not None:
+        # Both would be ambiguous: FID would silently use only one of them.
+        raise ValueError(f"Give either real data ({real_source!r}) or a reference "
+                         f"({reference!r}), not both: with data, FID is computed against "
+                         f"those images; without, against the shipped reference statistics.")
     reference = reference or getattr(model, "reference", None)
     use_reference = real_source is None and reference and "fid" in metrics
     needs_data = [m for m in metrics if m in ("kid", "pr", "parzen")

@@ -93,6 +93,8 @@ def test_evaluate_quality_errors(tiny_model, tmp_zoo):
         tiny_model.evaluate_quality(metrics=["cls"])
     with pytest.raises(classifier.EvaluatorError, match="No evaluator named 'nope'"):
         tiny_model.evaluate_quality(metrics=["cls"], evaluator="nope")
+    with pytest.raises(ValueError, match="either real data .* or a reference"):
+        evaluate_quality(tiny_model, "faces.zip", metrics=["fid"], reference="anime-faces")
 
 
 def test_shipped_evaluators_are_verified_and_accurate():
