@@ -2,7 +2,7 @@
 
 `build_network(spec, ...)` dispatches on `spec["type"]`, so zoo configs stay data, not code.
 """
-from ganzoo.nets.autoencoder import began_autoencoder
+from ganzoo.nets.autoencoder import began_autoencoder, began_generator
 from ganzoo.nets.dcgan import dcgan_discriminator, dcgan_generator
 from ganzoo.nets.mlp import mlp_discriminator, mlp_generator
 from ganzoo.nets.translation import patchgan_discriminator, resnet_generator, unet_generator
@@ -10,7 +10,7 @@ from ganzoo.nets.translation import patchgan_discriminator, resnet_generator, un
 BUILDERS = {
     "dcgan": {"generator": dcgan_generator, "discriminator": dcgan_discriminator},
     "mlp": {"generator": mlp_generator, "discriminator": mlp_discriminator},
-    "autoencoder": {"discriminator": began_autoencoder},
+    "autoencoder": {"generator": began_generator, "discriminator": began_autoencoder},
 }
 # Image-to-image networks take image shapes instead of a latent size.
 IMAGE_BUILDERS = {
