@@ -12,9 +12,10 @@ from keras import layers
 from ganzoo.nets.dcgan import _stages
 
 
-def _decoder_stack(code, image_shape, base_filters):
+def _decoder_stack(code, image_shape, base_filters, output_name):
     """Dense -> (bottom, bottom, base_filters), then [3x3 conv + ELU, 2x upsample] until the
-    image size, a last 3x3 conv + ELU and a linear 3x3 conv to the image channels."""
+    image size, a last 3x3 conv + ELU and a linear 3x3 conv (`output_name`) to the image
+    channels."""
     start, stages = _stages(image_shape)
     # Down to 8x8 for 64x64 images, as in the paper (14x14 for 28x28).
     bottom, stages = start * 2, stages - 1
@@ -25,7 +26,7 @@ def _decoder_stack(code, image_shape, base_filters):
         x = layers.UpSampling2D(2, interpolation="nearest")(x)
     x = layers.Conv2D(base_filters, 3, padding="same", activation="elu")(x)
     return layers.Conv2D(image_shape[-1], 3, padding="same", dtype="float32",
-                         name="reconstruction")(x)
+                         name=output_name)(x)
 
 
 def began_autoencoder(image_shape, base_filters=32, embedding_dim=64, name="discriminator"):
@@ -37,7 +38,7 @@ def began_autoencoder(image_shape, base_filters=32, embedding_dim=64, name="disc
         x = layers.Conv2D(base_filters * (stage + 1), 3, strides=2, padding="same",
                           activation="elu")(x)
     embedding = layers.Dense(embedding_dim, name="embedding")(layers.Flatten()(x))
-    reconstruction = _decoder_stack(embedding, image_shape, base_filters)
+    reconstruction = _decoder_stack(embedding, image_shape, base_filters, "reconstruction")
     return keras.Model(images, reconstruction, name=name)
 
 
@@ -45,6 +46,6 @@ def began_generator(latent_dim, image_shape, base_filters=32, name="generator"):
     """z (batch, latent_dim) -> images in [-1, 1]: the decoder's architecture, no batch
     norm; tanh keeps samples in the data range (the paper's decoder output is linear)."""
     z = keras.Input((latent_dim,), name="z")
-    x = _decoder_stack(z, image_shape, base_filters)
+    x = _decoder_stack(z, image_shape, base_filters, "to_image")
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
     return keras.Model(z, images, name=name)
