@@ -164,13 +164,15 @@ def cmd_train(name):
     # tf.data derives the shuffle order from the global seed and the op seed: set both, so
     # fresh and resumed runs see the same order (the model's own RNG state is checkpointed).
     tf.random.set_seed(data_seed)
+    # A WGAN with fresh_real_batches takes n_critic real minibatches per step.
+    images_per_step = batch_size * getattr(model, "real_batches_per_step", 1)
     if hasattr(model, "translate"):
         dataset = _translation_data(model, config, batch_size, data_seed)
     else:
-        dataset = _image_data(model, config, batch_size, data_seed)
+        dataset = _image_data(model, config, images_per_step, data_seed)
     # Resume at the same place in the (seeded, repeating) data stream.
     dataset = dataset.skip(model.train_steps)
-    training.fit_gan(model, dataset, steps, run_dir, batch_size=batch_size,
+    training.fit_gan(model, dataset, steps, run_dir, batch_size=images_per_step,
                      checkpoint_every=FLAGS.checkpoint_every or recipe.get("checkpoint_every",
                                                                             500),
                      verbose=1 if sys.stdout.isatty() else 2, write=chief)

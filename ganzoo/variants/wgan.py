@@ -7,9 +7,16 @@
   penalty lambda * E[(|grad D(x_hat)| - 1)^2]; Adam(1e-4, beta_1=0, beta_2=0.9); critic
   without batch norm (use `"norm": "layer"` or `"none"` in the discriminator config).
 
-One difference from both papers' Algorithm 1, as in the keras-io WGAN-GP example: the n_critic
-critic steps of one `train_step` reuse the step's real batch (with fresh z and, for the
-penalty, fresh epsilon each time), because `fit` hands `train_step` one batch.
+Real minibatches: Algorithm 1 samples a fresh real minibatch for each of the n_critic critic
+steps. With `fresh_real_batches=True` the model asks for n_critic x B images per `train_step`
+(`real_batches_per_step`; `ganzoo train` sizes its pipeline by it) and gives each critic step
+its own B. By default, as in the keras-io WGAN-GP example, the n_critic steps reuse the one
+real batch `fit` hands `train_step` (fresh z and epsilon each time).
+
+The WGAN authors' code (not the paper's Algorithm 1) also runs `n_critic_boost` = 100 critic
+iterations for the first `boost_first_steps` = 25 generator steps and every
+`boost_every` = 500th one, so the critic is near its optimum when G starts and stays so;
+`n_critic_boost=None` (default) keeps n_critic throughout.
 """
 import keras
 import tensorflow as tf
@@ -20,13 +27,50 @@ from ganzoo.gan import GAN, check_count
 
 class _Critic(GAN):
     loss_names = ("d_loss", "g_loss", "wasserstein")
+    critic_keys = ("loss", "wasserstein")  # what critic_objective returns
 
-    def __init__(self, generator, discriminator, n_critic=5, **kwargs):
+    def __init__(self, generator, discriminator, n_critic=5, fresh_real_batches=False,
+                 n_critic_boost=None, boost_first_steps=25, boost_every=500, **kwargs):
         self.n_critic = check_count(n_critic, "n_critic")
+        self.fresh_real_batches = bool(fresh_real_batches)
+        self.n_critic_boost = None if n_critic_boost is None else \
+            check_count(n_critic_boost, "n_critic_boost")
+        self.boost_first_steps = int(boost_first_steps)
+        if self.boost_first_steps < 0:
+            raise ValueError(f"boost_first_steps must be >= 0, got {boost_first_steps!r}.")
+        self.boost_every = check_count(boost_every, "boost_every")
         super().__init__(generator, discriminator, **kwargs)
 
+    @property
+    def real_batches_per_step(self):
+        """Real minibatches one `train_step` consumes: the dataset's batch is this x B."""
+        return self.n_critic if self.fresh_real_batches else 1
+
     def get_config(self):
-        return {**super().get_config(), "n_critic": self.n_critic}
+        return {**super().get_config(), "n_critic": self.n_critic,
+                "fresh_real_batches": self.fresh_real_batches,
+                "n_critic_boost": self.n_critic_boost,
+                "boost_first_steps": self.boost_first_steps, "boost_every": self.boost_every}
+
+    def critic_iterations(self, generator_step):
+        """Critic steps before generator step number `generator_step` (0-based)."""
+        if self.n_critic_boost is None:
+            return self.n_critic
+        boost = (generator_step < self.boost_first_steps) | \
+            (generator_step % self.boost_every == 0)
+        return tf.where(boost, self.n_critic_boost, self.n_critic)
+
+    def real_minibatches(self, real_images):
+        """[k, B, H, W, C]: the k = real_batches_per_step minibatches of one step's data."""
+        k = self.real_batches_per_step
+        if k == 1:
+            return real_images[None]
+        batch = tf.shape(real_images)[0]
+        tf.debugging.assert_equal(
+            batch % k, 0, message=f"fresh_real_batches: each batch must hold n_critic = {k} "
+                                  f"real minibatches (a multiple of {k} images)")
+        return tf.reshape(real_images, tf.concat([[k, batch // k], tf.shape(real_images)[1:]],
+                                                 axis=0))
 
     def critic_objective(self, real_outputs, fake_outputs, real_images, fake_images):
         raise NotImplementedError
@@ -36,10 +80,23 @@ class _Critic(GAN):
 
     def train_step(self, data):
         real_images, _ = self.unpack(data)
-        for _ in range(self.n_critic):
-            critic = self.discriminator_step(real_images, self.critic_objective)
+        minibatches = self.real_minibatches(real_images)
+
+        def critic_step(i, _):
+            result = self.discriminator_step(minibatches[i % self.real_batches_per_step],
+                                             self.critic_objective)
             self.after_critic_step()
-        g_loss = self.generator_step(tf.shape(real_images)[0],
+            return i + 1, {key: tf.cast(result[key], "float32") for key in self.critic_keys}
+
+        if self.n_critic_boost is None:  # a fixed count: unrolled in the graph
+            for i in range(self.n_critic):
+                _, critic = critic_step(i, None)
+        else:  # the boost schedule's count is a tensor
+            count = self.critic_iterations(self.g_optimizer.iterations)
+            _, critic = tf.while_loop(
+                lambda i, _: i < count, critic_step,
+                (tf.constant(0), {key: tf.constant(0.0) for key in self.critic_keys}))
+        g_loss = self.generator_step(tf.shape(minibatches)[1],
                                      lambda fake, _: losses.wasserstein_generator(fake))
         # "wasserstein": E[D(x)] - E[D(G(z))] of the last critic step, the estimate of W
         return self.report(d_loss=critic["loss"], g_loss=g_loss,

@@ -73,6 +73,37 @@ def test_critic_variants_take_n_critic_steps_per_generator_step():
     assert int(model.g_optimizer.iterations) == 3 and int(model.d_optimizer.iterations) == 6
 
 
+def test_fresh_real_batches_give_each_critic_step_its_own_real_minibatch():
+    config = json.loads(json.dumps(CASES["wgan"]))
+    config["objective"]["fresh_real_batches"] = True
+    model = zoo.build(config, seed=0)
+    assert model.real_batches_per_step == 2
+    seen = []
+    step = model.discriminator_step
+    model.discriminator_step = lambda real, *a, **k: (seen.append(real.numpy()), step(real, *a, **k))[1]
+    model.compile(run_eagerly=True)  # the spy records concrete tensors
+    images = blob_images(16).astype(np.float32) / 127.5 - 1
+    model.fit(tf.data.Dataset.from_tensor_slices(images).batch(8), steps_per_epoch=1, epochs=1,
+              verbose=0)
+    assert len(seen) == 2 and all(s.shape == (4, 16, 16, 3) for s in seen)
+    np.testing.assert_array_equal(np.concatenate(seen), images[:8])  # two different halves
+    with pytest.raises(tf.errors.InvalidArgumentError, match="multiple of 2"):
+        model.fit(tf.data.Dataset.from_tensor_slices(images).batch(7), steps_per_epoch=1,
+                  epochs=1, verbose=0)
+
+
+def test_critic_boost_schedule_of_the_wgan_authors_code():
+    config = json.loads(json.dumps(CASES["wgan"]))
+    config["objective"].update(n_critic=1, n_critic_boost=3, boost_first_steps=2, boost_every=4)
+    model = zoo.build(config, seed=0)
+    assert [int(model.critic_iterations(t)) for t in range(9)] == [3, 3, 1, 1, 3, 1, 1, 1, 3]
+    model.fit(_data(), steps_per_epoch=5, epochs=1, verbose=0)
+    # generator steps 0..4 were preceded by 3 + 3 + 1 + 1 + 3 critic steps
+    assert int(model.g_optimizer.iterations) == 5 and int(model.d_optimizer.iterations) == 11
+    for weight in model.discriminator.trainable_weights:  # clipping ran after each of them
+        assert np.abs(weight.numpy()).max() <= 0.01 + 1e-7
+
+
 def test_published_default_optimizers():
     wgan, gp = zoo.build(CASES["wgan"]), zoo.build(CASES["wgan-gp"])
     assert type(wgan.d_optimizer).__name__ == "RMSprop"
@@ -104,6 +135,8 @@ def test_began_k_stays_in_unit_interval_and_is_restored(tmp_path):
     ("wgan-gp", {"gp_weight": -1.0}, "gp_weight"),
     ("wgan-gp", {"n_critic": 0}, "n_critic must be a positive integer"),
     ("wgan", {"clip_value": 0.0}, "clip_value must be positive"),
+    ("wgan", {"n_critic_boost": 0}, "n_critic_boost must be a positive integer"),
+    ("wgan", {"boost_first_steps": -1}, "boost_first_steps must be >= 0"),
     ("fgan", {"divergence": "wasserstein"}, "Unknown f-divergence"),
     ("began", {"gamma": 0.0}, "gamma must be in"),
     ("began", {"lambda_k": -0.1}, "lambda_k must be >= 0"),
