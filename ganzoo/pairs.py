@@ -104,10 +104,12 @@ def side_by_side_dataset(source, shape_a, shape_b, batch_size, *, split="train",
 
 
 def unpaired_dataset(source, shape_a, shape_b, batch_size, *, domains=None, labels=None,
-                     split="train", seed=None, **kwargs):
+                     split="train", seed=None, zip_domains=True, **kwargs):
     """(A batch, B batch) from two independently shuffled domains. Folder/zip sources are
     split by a CSV column: `labels="tags.csv:hair"`, `domains=("blonde", "black")`;
-    `tfds:cycle_gan/NAME` uses its splits `<split>A` and `<split>B` (e.g. trainA, trainB)."""
+    `tfds:cycle_gan/NAME` uses its splits `<split>A` and `<split>B` (e.g. trainA, trainB).
+    `zip_domains=False` returns the two domains' datasets separately instead (evaluation
+    wants all of each, and zipping stops at the shorter one)."""
     source = os.fspath(source)
     if source.startswith("tfds:"):
         name, _ = _parse_split(split)
@@ -123,13 +125,15 @@ def unpaired_dataset(source, shape_a, shape_b, batch_size, *, domains=None, labe
                                seed=None if seed is None else seed + offset, **kwargs)
                  for shape, domain, offset in ((shape_a, domains[0], 0),
                                                (shape_b, domains[1], 1))]
-    return tf.data.Dataset.zip(parts[0], parts[1])
+    return tf.data.Dataset.zip(parts[0], parts[1]) if zip_domains else tuple(parts)
 
 
 def translation_dataset(config, source, batch_size, *, split=None, seed=None, repeat=True,
-                        shuffle=True, data_dir=None, labels=None, kind=None, cache="auto"):
+                        shuffle=True, data_dir=None, labels=None, kind=None, cache="auto",
+                        zip_domains=True):
     """The (A, B) pipeline a zoo entry's config names in data.pairs (or `kind`): "edges"
-    (pix2pix edges2anime), "side_by_side" or "unpaired"."""
+    (pix2pix edges2anime), "side_by_side" or "unpaired" (`zip_domains=False`: a tuple of
+    the two domains' datasets)."""
     data = config.get("data", {})
     kind = kind or data.get("pairs")
     shape_a, shape_b = tuple(config["source_shape"]), tuple(config["image_shape"])
@@ -141,7 +145,7 @@ def translation_dataset(config, source, batch_size, *, split=None, seed=None, re
             os.path.dirname(os.path.abspath(source)), data["labels"]))
         return unpaired_dataset(source, shape_a, shape_b, batch_size,
                                 domains=data.get("domains"), labels=label_spec, split=split,
-                                **cached, **common)
+                                zip_domains=zip_domains, **cached, **common)
     if kind == "edges":
         return edges_dataset(source, shape_b, batch_size, split=split, **cached, **common)
     if kind == "side_by_side" or os.path.isdir(source):

@@ -188,9 +188,31 @@ def load(name, seed=None, for_training=False):
     return model
 
 
-def publish(run_dir, name, record=None):
+def write_float16_copy(source, target):
+    """Copies a Keras .weights.h5 file with its float32 arrays stored as float16: half the
+    bytes for large entries. Loading casts them back into the float32 variables (Keras
+    assigns with the variable's dtype); the entry's quality must be measured on the copy."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(source, "r") as src, h5py.File(target, "w") as dst:
+        def copy(name, item):
+            if isinstance(item, h5py.Group):
+                group = dst.require_group(name)
+            else:
+                data = item[()]
+                group = dst.create_dataset(
+                    name, data=data.astype(np.float16) if data.dtype == np.float32 else data)
+            group.attrs.update(item.attrs)
+
+        dst.attrs.update(src.attrs)
+        src.visititems(copy)
+
+
+def publish(run_dir, name, record=None, float16=False):
     """Copies a finished run's generator weights into pretrained/<name>/ and records their
     SHA-256 (and `record`, e.g. training facts and quality) in the entry's config.
+    `float16=True` stores them at half precision (`write_float16_copy`).
     Quality numbers measured on earlier weights no longer describe the entry: they are
     dropped (kept under "previous_quality" for the record) unless `record` brings new ones."""
     config = get_config(name)
@@ -201,11 +223,16 @@ def publish(run_dir, name, record=None):
     # Temp file + rename for both files, so an interrupted publish never leaves an entry
     # whose weights and recorded SHA-256 disagree.
     tmp = target.with_name(f".{os.getpid()}.tmp.weights.h5")
-    tmp.write_bytes(source.read_bytes())
+    if float16:
+        write_float16_copy(source, tmp)
+    else:
+        tmp.write_bytes(source.read_bytes())
     os.replace(tmp, target)
     previous = config.get("weights") or {}
     config["weights"] = {"file": target_rel, "sha256": sha256_of(target),
                          "bytes": target.stat().st_size}
+    if float16:
+        config["weights"]["stored_as"] = "float16"
     if previous.get("sha256") != config["weights"]["sha256"] and "quality" in config:
         config["previous_quality"] = {"weights_sha256": previous.get("sha256"),
                                       **config.pop("quality")}

@@ -15,7 +15,8 @@ TRANSLATION_METRICS = ("l1", "fid", "cls", "cycle")
 
 
 def held_out_images(config, source, split=None, data_dir=None, labels=None, limit=None):
-    """(A images, B images) uint8 of the held-out split (all of it, or the first `limit`)."""
+    """(A images, B images) uint8 of the held-out split (all of it, or the first `limit`).
+    Unpaired domains are read separately, so each keeps all its held-out images."""
     from ganzoo import pairs
 
     split = split or config["data"].get("test_split")
@@ -23,15 +24,23 @@ def held_out_images(config, source, split=None, data_dir=None, labels=None, limi
         raise ValueError(f"{config['name']} names no held-out split (data.test_split).")
     dataset = pairs.translation_dataset(config, source, 1, split=split, shuffle=False,
                                         repeat=False, data_dir=data_dir, labels=labels,
-                                        cache=False)
-    a, b = [], []
-    for batch_a, batch_b in dataset.batch(256).map(lambda x, y: (x[:, 0], y[:, 0])):
-        a.append(np.clip(np.round((batch_a.numpy() + 1) * 127.5), 0, 255).astype(np.uint8))
-        b.append(np.clip(np.round((batch_b.numpy() + 1) * 127.5), 0, 255).astype(np.uint8))
-        if limit and sum(map(len, a)) >= limit:
+                                        cache=False, zip_domains=False)
+    if isinstance(dataset, tuple):  # unpaired: one dataset per domain
+        return tuple(_uint8_images(part.map(lambda x: (x[0],)), limit)[0] for part in dataset)
+    return _uint8_images(dataset.map(lambda x, y: (x[0], y[0])), limit)
+
+
+def _uint8_images(dataset, limit):
+    """A dataset of tuples of model-range ([-1, 1]) images -> a tuple of uint8 arrays (the
+    first `limit` of each), in one pass."""
+    chunks, count = [], 0
+    for batch in dataset.batch(256):
+        chunks.append([np.clip(np.round((x.numpy() + 1) * 127.5), 0, 255).astype(np.uint8)
+                       for x in batch])
+        count += len(chunks[-1][0])
+        if limit and count >= limit:
             break
-    a, b = np.concatenate(a), np.concatenate(b)
-    return (a[:limit], b[:limit]) if limit else (a, b)
+    return tuple(np.concatenate(parts)[:limit] for parts in zip(*chunks))
 
 
 def _l1(x, y):

@@ -327,6 +327,27 @@ def test_unpaired_domains_from_a_zip_and_tags(tmp_path):
                                labels=f"{tmp_path / 'tags.csv'}:hair", domains=("red", "green"))
 
 
+def test_held_out_domains_keep_all_their_images(tmp_path):
+    """Unpaired domains of different sizes: evaluation reads each domain's whole held-out
+    split (zipping them would stop at the shorter one)."""
+    from ganzoo.metrics.translation import held_out_images
+
+    archive = tmp_path / "faces.zip"
+    rows = ["file,hair"]
+    with zipfile.ZipFile(archive, "w") as z:
+        for i, image in enumerate(blob_images(24)):
+            hair = "red" if i < 16 else "blue"  # 16 red, 8 blue
+            path = tmp_path / f"{i:03d}.png"
+            Image.fromarray(image).save(path)
+            z.write(path, f"faces/{i:03d}.png")
+            rows.append(f"{i:03d}.png,{hair}")
+    (tmp_path / "tags.csv").write_text("\n".join(rows))
+    a, b = held_out_images(CYCLEGAN, str(archive))  # test_split train[75%:]
+    assert (len(a), len(b)) == (4, 2) and a.dtype == b.dtype == np.uint8
+    a, b = held_out_images(CYCLEGAN, str(archive), limit=3)
+    assert (len(a), len(b)) == (3, 2)
+
+
 def test_translation_scores_on_held_out_data(tmp_path):
     from ganzoo.metrics.classifier import classifier_network
     from ganzoo.metrics.translation import evaluate_translation
