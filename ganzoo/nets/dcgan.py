@@ -10,6 +10,7 @@ Weights start from N(0, 0.02) as in the paper.
 import keras
 from keras import layers
 
+from ganzoo.gan import check_count
 from ganzoo.nets.conditioning import class_head, label_map, with_label_embedding
 
 
@@ -80,10 +81,13 @@ _NORMS = {
 }
 
 
-def dcgan_discriminator(image_shape, base_filters=64, norm="batch", num_classes=None,
-                        aux_classes=None, name="discriminator"):
+def dcgan_discriminator(image_shape, base_filters=64, norm="batch", hidden_units=None,
+                        num_classes=None, aux_classes=None, name="discriminator"):
     """images (batch, H, W, C) in [-1, 1] -> real/fake logit (batch, 1).
     `norm`: "batch" (Radford et al.), "layer" or "none" (critics with a gradient penalty).
+    `hidden_units`: a fully connected layer (with `norm` and LeakyReLU) between the last
+    convolution and the logit, as in InfoGAN's MNIST discriminator (Chen et al. 2016: FC1024);
+    None (Radford et al.) goes straight to the logit.
     `num_classes` (CGAN): inputs [images, labels], the label as an extra learned image plane.
     `aux_classes` (AC-GAN): outputs [logit, class logits (batch, aux_classes)]."""
     if norm not in _NORMS:
@@ -102,5 +106,11 @@ def dcgan_discriminator(image_shape, base_filters=64, norm="batch", num_classes=
         x = layers.LeakyReLU(0.2)(x)
         width *= 2
     x = layers.Flatten()(x)
+    if hidden_units:
+        x = layers.Dense(check_count(hidden_units, "hidden_units"), use_bias=norm == "none",
+                         kernel_initializer=_init())(x)
+        if _NORMS[norm]:
+            x = _NORMS[norm]()(x)
+        x = layers.LeakyReLU(0.2)(x)
     logits = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logits")(x)
     return keras.Model(inputs, class_head(x, logits, aux_classes), name=name)

@@ -64,3 +64,17 @@ def test_critic_layer_norm_normalises_each_sample_over_height_width_and_channels
     np.testing.assert_allclose(out.reshape(2, -1).std(axis=1), 1.0, atol=1e-3)
     assert np.abs(out.mean(axis=-1)).max() > 0.1  # not normalised per pixel over channels
     assert tuple(norms[0].gamma.shape) == (8,)
+
+
+@pytest.mark.parametrize("norm", ["layer", "none", "batch"])
+def test_optional_hidden_layer_before_the_logit(norm):
+    # InfoGAN's MNIST discriminator (Chen et al. 2016): ... -> FC1024 -> norm -> LReLU -> logit.
+    critic = dcgan_discriminator((16, 16, 1), base_filters=4, norm=norm, hidden_units=24)
+    dense = [layer for layer in critic.layers if isinstance(layer, keras.layers.Dense)]
+    assert [d.units for d in dense] == [24, 1]
+    assert dense[0].use_bias == (norm == "none")  # a following norm layer has its own offset
+    assert critic(np.zeros((3, 16, 16, 1), np.float32)).shape == (3, 1)
+    plain = dcgan_discriminator((16, 16, 1), base_filters=4, norm=norm)
+    assert [d.units for d in plain.layers if isinstance(d, keras.layers.Dense)] == [1]
+    with pytest.raises(ValueError, match="hidden_units must be a positive integer"):
+        dcgan_discriminator((16, 16, 1), base_filters=4, hidden_units=2.5)
