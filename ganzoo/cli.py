@@ -82,8 +82,10 @@ def _model_for_sampling(name):
         model = training.restore(FLAGS.run)
         if model is None:
             raise UsageError(f"--run {FLAGS.run} holds no checkpoint.keras.")
-        # A checkpoint holds the networks; the entry's evaluator is named in its config.
-        model.evaluator = training.read_run_config(FLAGS.run).get("evaluator")
+        # A checkpoint holds the networks; the evaluator and FID reference are named in the
+        # run's config.
+        config = training.read_run_config(FLAGS.run)
+        model.evaluator, model.reference = config.get("evaluator"), config.get("reference")
         return model
     return zoo.load(name)
 

@@ -48,6 +48,13 @@ def test_train_resume_and_export(env, tmp_path):
     again = run_cli("export", "tiny-dcgan", "--out", str(tmp_path / "models"), env_extra=env)
     assert again.returncode == 2 and "--overwrite" in again.stderr
     assert "Traceback" not in again.stderr
+    # evaluate --run without --data compares with the FID reference named in the run's config
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "reference": "no-such-reference"}))
+    scored = run_cli("evaluate", "tiny-dcgan", "--run", str(run), "--metrics", "fid",
+                     env_extra=env)
+    assert scored.returncode != 0 and "no-such-reference" in scored.stderr, scored.stderr
+    assert "give the real data" not in scored.stderr and "Traceback" not in scored.stderr
 
 
 @pytest.mark.parametrize("args,message", [
