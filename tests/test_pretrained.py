@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 import ganzoo
+from ganzoo.images import to_uint8
 
 SHIPPED = [n for n in ganzoo.list_models() if ganzoo.get_config(n).get("weights")]
 # Noise -> image entries sample; image -> image entries (a "source_shape") translate.
@@ -67,8 +68,7 @@ def test_translator_follows_its_input(name):
     model = ganzoo.load(name)
     faces = shipped_faces(8)
     if model.source_shape[-1] == 1:  # a line-drawing model: give it the faces' drawings
-        source = pairs.xdog_edges(faces.astype(np.float32) / 127.5 - 1).numpy()
-        source = np.clip(np.round((source + 1) * 127.5), 0, 255).astype(np.uint8)
+        source = to_uint8(pairs.xdog_edges(faces.astype(np.float32) / 127.5 - 1)).numpy()
     else:
         source = faces
     outputs = model.translate(source)

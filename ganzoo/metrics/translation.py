@@ -11,6 +11,8 @@
 """
 import numpy as np
 
+from ganzoo.images import to_uint8
+
 TRANSLATION_METRICS = ("l1", "fid", "cls", "cycle")
 
 
@@ -26,17 +28,17 @@ def held_out_images(config, source, split=None, data_dir=None, labels=None, limi
                                         repeat=False, data_dir=data_dir, labels=labels,
                                         cache=False, zip_domains=False)
     if isinstance(dataset, tuple):  # unpaired: one dataset per domain
-        return tuple(_uint8_images(part.map(lambda x: (x[0],)), limit)[0] for part in dataset)
-    return _uint8_images(dataset.map(lambda x, y: (x[0], y[0])), limit)
+        return tuple(_uint8_images(part.map(lambda x: (to_uint8(x[0]),)), limit)[0]
+                     for part in dataset)
+    return _uint8_images(dataset.map(lambda x, y: (to_uint8(x[0]), to_uint8(y[0]))), limit)
 
 
 def _uint8_images(dataset, limit):
-    """A dataset of tuples of model-range ([-1, 1]) images -> a tuple of uint8 arrays (the
-    first `limit` of each), in one pass."""
+    """A dataset of tuples of uint8 images -> a tuple of arrays (the first `limit` of each),
+    in one pass."""
     chunks, count = [], 0
     for batch in dataset.batch(256):
-        chunks.append([np.clip(np.round((x.numpy() + 1) * 127.5), 0, 255).astype(np.uint8)
-                       for x in batch])
+        chunks.append([x.numpy() for x in batch])
         count += len(chunks[-1][0])
         if limit and count >= limit:
             break

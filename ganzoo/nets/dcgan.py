@@ -106,7 +106,7 @@ def dcgan_discriminator(image_shape, base_filters=64, norm="batch", hidden_units
         x = layers.LeakyReLU(0.2)(x)
         width *= 2
     x = layers.Flatten()(x)
-    if hidden_units:
+    if hidden_units is not None:
         x = layers.Dense(check_count(hidden_units, "hidden_units"), use_bias=norm == "none",
                          kernel_initializer=_init())(x)
         if _NORMS[norm]:
