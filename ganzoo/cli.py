@@ -10,6 +10,8 @@
   ganzoo evaluate NAME --metrics fid [--num 2000] [--reference R]   (against shipped statistics)
   ganzoo translate NAME INPUT... --out DIR [--direction b2a] [--side_by_side grid.png]
                                             (image-to-image entries: files or folders)
+  ganzoo publish NAME --run RUN_DIR [--float16] [--notes TEXT]
+                     (maintainers: ship a finished run's weights and training record)
 
 `train` resumes when RUN_DIR already holds a checkpoint: run the same command again.
 """
@@ -63,9 +65,12 @@ flags.DEFINE_string("side_by_side", None, "translate: also write one PNG of inpu
                     "rows here.")
 flags.DEFINE_enum("pairs", None, ["edges", "side_by_side", "unpaired"], "train (image-to-"
                   "image): how --data makes (A, B) pairs (default: the entry's data.pairs).")
-flags.DEFINE_string("run", None, "export/sample: use the generator of this training run dir.")
+flags.DEFINE_string("run", None, "export/sample/evaluate: use the generator of this training "
+                    "run dir; publish: the run to ship.")
+flags.DEFINE_bool("float16", False, "publish: store the weights at half precision.")
+flags.DEFINE_string("notes", None, "publish: a note for the entry's training record.")
 
-COMMANDS = ("list", "info", "sample", "train", "export", "evaluate", "translate")
+COMMANDS = ("list", "info", "sample", "train", "export", "evaluate", "translate", "publish")
 USAGE = "usage: ganzoo {" + ",".join(COMMANDS) + "} [NAME] [--flags]; see ganzoo --help"
 
 
@@ -154,9 +159,11 @@ def cmd_train(name):
             if chief:
                 os.makedirs(run_dir, exist_ok=True)
                 # The data seed is part of the run: a resumed run continues the same order.
+                # What this run did beyond the entry's recipe (for `ganzoo publish`).
                 run_config = dict(config, run={"data_seed": FLAGS.seed or 0,
                                                "precision": precision,
-                                               "strategy": FLAGS.strategy})
+                                               "strategy": FLAGS.strategy,
+                                               "data": FLAGS.data, "batch_size": batch_size})
                 training.atomic_write_text(os.path.join(run_dir, "config.json"),
                                            json.dumps(run_config, indent=2))
         else:
@@ -273,6 +280,16 @@ def cmd_translate(name, inputs):
     if FLAGS.side_by_side:
         save_grid(model.side_by_side(images, FLAGS.direction), FLAGS.side_by_side, cols=1)
         print(f"Wrote input | output rows to {FLAGS.side_by_side}")
+
+
+def cmd_publish(name):
+    from ganzoo import zoo
+
+    if not FLAGS.run:
+        raise UsageError("publish needs --run RUN_DIR (a finished ganzoo train run).")
+    config = zoo.publish_run(FLAGS.run, name, float16=FLAGS.float16, notes=FLAGS.notes)
+    print(json.dumps({"weights": config["weights"], "training": config["training"]}, indent=2))
+    print(f"Published {FLAGS.run} as {name}; measure it next: ganzoo evaluate {name} --record")
 
 
 def main(argv):

@@ -209,13 +209,15 @@ def write_float16_copy(source, target):
         src.visititems(copy)
 
 
-def publish(run_dir, name, record=None, float16=False):
+def publish(run_dir, name, record=None, float16=False, replace=None):
     """Copies a finished run's generator weights into pretrained/<name>/ and records their
     SHA-256 (and `record`, e.g. training facts and quality) in the entry's config.
     `float16=True` stores them at half precision (`write_float16_copy`).
     Quality numbers measured on earlier weights no longer describe the entry: they are
-    dropped (kept under "previous_quality" for the record) unless `record` brings new ones."""
-    config = get_config(name)
+    dropped (kept under "previous_quality" for the record) unless `record` brings new ones.
+    `replace`: whole sections to set (e.g. the run's "discriminator"), where `record`'s
+    sections are merged into the existing ones."""
+    config = {**get_config(name), **(replace or {})}
     source = Path(run_dir) / "generator.weights.h5"
     target_rel = f"{name}/generator.weights.h5"
     target = zoo_root() / "pretrained" / target_rel
@@ -241,6 +243,53 @@ def publish(run_dir, name, record=None, float16=False):
     path = zoo_root() / "zoo_configs" / f"{name}.json"
     atomic_write_text(path, json.dumps(config, indent=2) + "\n")
     return config
+
+
+# The sections of a run's config that make the weights what they are: a run must match the
+# entry on the first group (else the weights do not fit it) and its recipe replaces the second.
+_ARCHITECTURE = ("variant", "latent_dim", "image_shape", "source_shape", "target_shape",
+                 "generator", "num_classes", "class_names")
+_RECIPE = ("discriminator", "objective", "ema_decay", "optimizers")
+
+
+def publish_run(run_dir, name, float16=False, notes=None):
+    """`publish` a finished `ganzoo train` run as entry `name`, with its training record
+    (steps, images seen, wall time, precision and the command that reproduces it) built from
+    the run's config.json and state.json. The run's recipe (discriminator, objective,
+    optimizers, EMA) replaces the entry's, so the config describes how the weights were made;
+    a run whose generator architecture differs from the entry's is refused."""
+    from ganzoo.training import read_run_config, read_state
+
+    run_config, state = read_run_config(run_dir), read_state(run_dir)
+    if not run_config or not state.get("step"):
+        raise FileNotFoundError(f"{run_dir} is not a finished ganzoo training run (it needs "
+                                f"config.json and state.json with a step count).")
+    entry = get_config(name)
+    for key in _ARCHITECTURE:
+        if run_config.get(key) != entry.get(key):
+            raise ValueError(
+                f"Run {run_dir} does not match entry {name}: {key} is "
+                f"{run_config.get(key)!r} in the run, {entry.get(key)!r} in the entry; its "
+                f"weights would not load. Edit zoo_configs/{name}.json first.")
+    run = run_config.get("run", {})
+    steps = state["step"]
+    batch_size = run.get("batch_size", run_config.get("training", {}).get("batch_size"))
+    command = [f"ganzoo train {name}", f"--data {run.get('data', entry['data']['source'])}",
+               f"--steps {steps}", f"--seed {run.get('data_seed', 0)}"]
+    if batch_size != entry.get("training", {}).get("batch_size"):
+        command.append(f"--batch_size {batch_size}")
+    if run.get("precision", "float32") != "float32":
+        command.append(f"--precision {run['precision']}")
+    record = {"steps": steps, "batch_size": batch_size,
+              "images_seen": state.get("images_seen"),
+              "wall_time_s": round(state.get("wall_time_s", 0.0), 1),
+              "seconds_per_step": round(state.get("wall_time_s", 0.0) / steps, 3),
+              "precision": run.get("precision", "float32"),
+              "command": " ".join(command) + f" --out runs/{name}"}
+    if notes:
+        record["notes"] = notes
+    recipe = {key: run_config[key] for key in _RECIPE if key in run_config}
+    return publish(run_dir, name, {"training": record}, float16=float16, replace=recipe)
 
 
 def record_quality(name, results):

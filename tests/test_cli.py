@@ -48,6 +48,18 @@ def test_train_resume_and_export(env, tmp_path):
     again = run_cli("export", "tiny-dcgan", "--out", str(tmp_path / "models"), env_extra=env)
     assert again.returncode == 2 and "--overwrite" in again.stderr
     assert "Traceback" not in again.stderr
+    # publish ships the run's generator with a record that reproduces it
+    published = run_cli("publish", "tiny-dcgan", "--run", str(run), "--notes", "a test run",
+                        env_extra=env)
+    assert published.returncode == 0, published.stderr
+    training = json.loads(run_cli("info", "tiny-dcgan", env_extra=env).stdout)["training"]
+    assert training["steps"] == 5 and training["notes"] == "a test run"
+    assert training["command"].startswith(f"ganzoo train tiny-dcgan --data {data} --steps 5")
+    samples = [tmp_path / "shipped.png", tmp_path / "run.png"]
+    for out, extra in zip(samples, ([], ["--run", str(run)])):
+        assert run_cli("sample", "tiny-dcgan", "--seed", "1", "--num", "4", "--out", str(out),
+                       *extra, env_extra=env).returncode == 0
+    np.testing.assert_array_equal(*(np.asarray(Image.open(path)) for path in samples))
     # evaluate --run without --data compares with the FID reference named in the run's config
     config = json.loads((run / "config.json").read_text())
     (run / "config.json").write_text(json.dumps({**config, "reference": "no-such-reference"}))

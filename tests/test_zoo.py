@@ -127,6 +127,45 @@ def test_publish_in_float16_halves_the_file_and_loads_into_float32(tmp_zoo, tmp_
         np.testing.assert_array_equal(restored, original.astype(np.float16).astype(np.float32))
 
 
+def _finished_run(run_dir, config, steps=7):
+    run_dir.mkdir()
+    model = ganzoo.build(config, seed=5)
+    model.sampling_generator.save_weights(run_dir / "generator.weights.h5")
+    run = {"data_seed": 3, "precision": "mixed_bfloat16", "data": "faces.zip", "batch_size": 4}
+    (run_dir / "config.json").write_text(json.dumps({**config, "run": run}))
+    (run_dir / "state.json").write_text(json.dumps(
+        {"step": steps, "images_seen": 4 * steps, "wall_time_s": 2.1}))
+    return model
+
+
+def test_publish_run_records_how_the_weights_were_made(tmp_zoo, tmp_path):
+    config = ganzoo.get_config("tiny-dcgan")
+    recipe = {**config, "discriminator": {"type": "mlp", "hidden": [16]}, "ema_decay": 0.5}
+    model = _finished_run(tmp_path / "run", recipe)
+    published = zoo.publish_run(tmp_path / "run", "tiny-dcgan", notes="why")
+    assert published["discriminator"] == {"type": "mlp", "hidden": [16]}  # replaced, not merged
+    assert published["ema_decay"] == 0.5
+    training = published["training"]
+    assert training["command"] == ("ganzoo train tiny-dcgan --data faces.zip --steps 7 --seed 3 "
+                                   "--batch_size 4 --precision mixed_bfloat16 --out runs/tiny-dcgan")
+    assert (training["steps"], training["images_seen"], training["seconds_per_step"]) == (7, 28, 0.3)
+    assert training["notes"] == "why" and "run" not in published
+    assert ganzoo.get_config("tiny-dcgan") == published
+    np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(2, seed=1),
+                                  model.sample(2, seed=1))
+
+
+def test_publish_run_refuses_a_different_generator(tmp_zoo, tmp_path):
+    config = ganzoo.get_config("tiny-dcgan")
+    _finished_run(tmp_path / "run", {**config, "latent_dim": config["latent_dim"] + 1})
+    before = ganzoo.get_config("tiny-dcgan")
+    with pytest.raises(ValueError, match="latent_dim .* would not load"):
+        zoo.publish_run(tmp_path / "run", "tiny-dcgan")
+    assert ganzoo.get_config("tiny-dcgan") == before
+    with pytest.raises(FileNotFoundError, match="not a finished ganzoo training run"):
+        zoo.publish_run(tmp_path, "tiny-dcgan")
+
+
 def test_record_quality_keeps_each_fid_protocol(tmp_zoo):
     small = {"entry": "tiny-dcgan", "fid": 80.0, "n_fake": 2000, "n_real": 2000,
              "real_source": "reference:blobs", "seed": 0}
