@@ -7,10 +7,6 @@ sample counts they depend on (FID is biased upwards at small n: always report n)
 import numpy as np
 
 
-def _uint8(batch):
-    return np.clip(np.round((np.asarray(batch) + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
 def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir=None,
                        split="train", start=0):
     """Yields uint8 batches of real images `start` to `num` of a seeded shuffle of a
@@ -23,6 +19,7 @@ def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir
     from tensorflow.python.eager import context
 
     from ganzoo.data import image_dataset
+    from ganzoo.images import to_uint8
 
     previous = context.global_seed()
     tf.random.set_seed(None)
@@ -36,7 +33,7 @@ def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir
     for batch in dataset:
         take = min(len(batch), num - seen)
         if seen + take > start:
-            yield _uint8(batch[max(start - seen, 0):take])
+            yield np.asarray(to_uint8(batch[max(start - seen, 0):take]))
         seen += take
         if seen >= num:
             return
