@@ -6,6 +6,7 @@ import math
 import keras
 from keras import layers
 
+from ganzoo.gan import check_count
 from ganzoo.nets.conditioning import class_head, with_label_embedding
 
 
@@ -26,12 +27,25 @@ def mlp_generator(latent_dim, image_shape, hidden=(256, 512, 1024), num_classes=
     return keras.Model(inputs, images, name=name)
 
 
-def mlp_discriminator(image_shape, hidden=(1024, 512, 256), dropout=0.3, num_classes=None,
-                      aux_classes=None, name="discriminator"):
+def mlp_discriminator(image_shape, hidden=(1024, 512, 256), dropout=0.3, conv_filters=(),
+                      num_classes=None, aux_classes=None, name="discriminator"):
     """images (or [images, labels]) -> Dense/LeakyReLU/Dropout stack -> one logit
-    (and class logits with `aux_classes`)."""
+    (and class logits with `aux_classes`).
+    `conv_filters`, e.g. (16, 32): a texture path of stride-2 4x4 convolutions (LeakyReLU, no
+    norm) whose features join the pixels at the first dense layer. An MLP's first layer is a
+    set of whole-image templates (global shape); it cannot tell grainy from smooth, which
+    local convolutions can. Empty (default): pixels only."""
     images = keras.Input(tuple(image_shape), name="images")
-    inputs, x = with_label_embedding(layers.Flatten()(images), num_classes, first=images)
+    features = [layers.Flatten()(images)]
+    if conv_filters:
+        x = images
+        for filters in conv_filters:
+            x = layers.Conv2D(check_count(filters, "conv_filters"), 4, strides=2,
+                              padding="same")(x)
+            x = layers.LeakyReLU(0.2)(x)
+        features.append(layers.Flatten()(x))
+    pixels_and_texture = features[0] if len(features) == 1 else layers.Concatenate()(features)
+    inputs, x = with_label_embedding(pixels_and_texture, num_classes, first=images)
     for units in hidden:
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(0.2)(x)
