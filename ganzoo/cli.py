@@ -161,9 +161,11 @@ def cmd_train(name):
                 # The data seed is part of the run: a resumed run continues the same order.
                 # What this run did beyond the entry's recipe (for `ganzoo publish`).
                 run_config = dict(config, run={"data_seed": FLAGS.seed or 0,
+                                               "seed": FLAGS.seed,
                                                "precision": precision,
                                                "strategy": FLAGS.strategy,
-                                               "data": FLAGS.data, "batch_size": batch_size})
+                                               "data": FLAGS.data, "split": FLAGS.split,
+                                               "batch_size": batch_size})
                 training.atomic_write_text(os.path.join(run_dir, "config.json"),
                                            json.dumps(run_config, indent=2))
         else:

@@ -274,12 +274,17 @@ def publish_run(run_dir, name, float16=False, notes=None):
     run = run_config.get("run", {})
     steps = state["step"]
     batch_size = run.get("batch_size", run_config.get("training", {}).get("batch_size"))
+    seed = run.get("seed", run.get("data_seed"))  # runs before "seed" was recorded
     command = [f"ganzoo train {name}", f"--data {run.get('data', entry['data']['source'])}",
-               f"--steps {steps}", f"--seed {run.get('data_seed', 0)}"]
-    if batch_size != entry.get("training", {}).get("batch_size"):
-        command.append(f"--batch_size {batch_size}")
-    if run.get("precision", "float32") != "float32":
-        command.append(f"--precision {run['precision']}")
+               f"--steps {steps}"]
+    options = {"seed": seed, "split": run.get("split"),
+               "batch_size": None if batch_size == entry.get("training", {}).get("batch_size")
+               else batch_size,
+               "strategy": None if run.get("strategy", "default") == "default"
+               else run["strategy"],
+               "precision": None if run.get("precision", "float32") == "float32"
+               else run["precision"]}
+    command += [f"--{flag} {value}" for flag, value in options.items() if value is not None]
     record = {"steps": steps, "batch_size": batch_size,
               "images_seen": state.get("images_seen"),
               "wall_time_s": round(state.get("wall_time_s", 0.0), 1),
