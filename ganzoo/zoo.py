@@ -277,19 +277,18 @@ def publish_run(run_dir, name, float16=False, notes=None):
     seed = run.get("seed", run.get("data_seed"))  # runs before "seed" was recorded
     command = [f"ganzoo train {name}", f"--data {run.get('data', entry['data']['source'])}",
                f"--steps {steps}"]
-    options = {"seed": seed, "split": run.get("split"),
-               "batch_size": None if batch_size == entry.get("training", {}).get("batch_size")
-               else batch_size,
-               "strategy": None if run.get("strategy", "default") == "default"
-               else run["strategy"],
-               "precision": None if run.get("precision", "float32") == "float32"
-               else run["precision"]}
-    command += [f"--{flag} {value}" for flag, value in options.items() if value is not None]
+    precision = run.get("precision", "float32")
+    options = {"seed": seed, "split": run.get("split"), "batch_size": batch_size,
+               "strategy": run.get("strategy"), "precision": precision}
+    defaults = {"batch_size": entry.get("training", {}).get("batch_size"),
+                "strategy": "default", "precision": "float32"}  # flags left out when default
+    command += [f"--{flag} {value}" for flag, value in options.items()
+                if value not in (None, defaults.get(flag))]
     record = {"steps": steps, "batch_size": batch_size,
               "images_seen": state.get("images_seen"),
               "wall_time_s": round(state.get("wall_time_s", 0.0), 1),
               "seconds_per_step": round(state.get("wall_time_s", 0.0) / steps, 3),
-              "precision": run.get("precision", "float32"),
+              "precision": precision,
               "command": " ".join(command) + f" --out runs/{name}"}
     if notes:
         record["notes"] = notes
