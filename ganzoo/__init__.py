@@ -3,13 +3,35 @@
     import ganzoo
     model = ganzoo.load("dcgan-anime")          # pretrained, verified by SHA-256
     ganzoo.save_grid(model.sample(64, seed=0), "faces.png")
+
+The names below are imported on first use (PEP 562), so `import ganzoo` and the registry
+(`ganzoo.list_models`, `ganzoo.get_config`) do not import TensorFlow.
 """
+import importlib
+
+from ganzoo.export import export  # a light module: TensorFlow loads when export() runs
+
 __version__ = "0.1.0"
 
-from ganzoo.export import export
-from ganzoo.gan import GAN
-from ganzoo.images import save_grid
-from ganzoo.zoo import build, get_config, list_models, load
+_EXPORTS = {
+    "GAN": "ganzoo.gan",
+    "build": "ganzoo.zoo",
+    "load": "ganzoo.zoo",
+    "get_config": "ganzoo.registry",
+    "list_models": "ganzoo.registry",
+    "save_grid": "ganzoo.images",
+}
 
-__all__ = ["GAN", "build", "export", "get_config", "list_models", "load", "save_grid",
-           "__version__"]
+__all__ = sorted([*_EXPORTS, "export"]) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -34,11 +34,32 @@ class AdversarialModel(keras.Model):
     loss_names = ("d_loss", "g_loss")
     default_optimizer = _DEFAULT_OPTIMIZER
 
-    def __init__(self, seed=None, **kwargs):
+    def __init__(self, seed=None, evaluator=None, reference=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
+        # What scores it, by name (a zoo entry's "evaluator" classifier and the shipped FID
+        # "reference" statistics of its dataset); `ganzoo.metrics` looks them up.
+        self.evaluator, self.reference = evaluator, reference
+
+    @classmethod
+    def zoo_options(cls, config, seed=None):
+        """Constructor options every variant reads from a zoo config (see `from_zoo_config`)."""
+        return dict(seed=seed, evaluator=config.get("evaluator"),
+                    reference=config.get("reference"),
+                    name=config.get("name", config["variant"]).replace("-", "_"),
+                    **config.get("objective", {}))
+
+    @classmethod
+    def from_zoo_config(cls, config, seed=None):
+        """The model a (validated) zoo config describes, with fresh weights: each variant
+        family builds its own networks from the config (`ganzoo.build` calls this)."""
+        raise NotImplementedError
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed, "evaluator": self.evaluator,
+                "reference": self.reference}
 
     @property
     def generator_networks(self):

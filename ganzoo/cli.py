@@ -1,330 +1,520 @@
-"""The `ganzoo` command line (absl):
+"""The `ganzoo` command line: `ganzoo --help` lists the commands, `ganzoo COMMAND --help` a
+command's flags.
 
-  ganzoo list
-  ganzoo info NAME
-  ganzoo sample NAME [--num 64] [--seed 0] [--cols 8] [--out grid.png]
-                     [--labels blonde,black | --grid_by_class]   (conditional entries)
-  ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR] [--batch_size B]
-  ganzoo export NAME --out DIR [--version 1] [--overwrite]
-  ganzoo evaluate NAME --data PATH_OR_TFDS [--num 10000] [--num_real 10000] [--out r.json]
-  ganzoo evaluate NAME --metrics fid [--num 2000] [--reference R]   (against shipped statistics)
-  ganzoo translate NAME INPUT... --out DIR [--direction b2a] [--side_by_side grid.png]
-                                            (image-to-image entries: files or folders)
-  ganzoo publish NAME --run RUN_DIR [--float16] [--notes TEXT]
-                     (maintainers: ship a finished run's weights and training record)
+  ganzoo list | info NAME                        (no TensorFlow: answers in well under 1 s)
+  ganzoo sample NAME [--num 64] [--seed 0] [--out grid.png]
+  ganzoo train NAME --data PATH_OR_TFDS [--steps N] [--out RUN_DIR]    (reruns resume)
+  ganzoo export NAME --out DIR
+  ganzoo evaluate NAME [--data PATH_OR_TFDS] [--metrics fid,kid,pr]
+  ganzoo translate NAME INPUT... --out DIR       (image-to-image entries)
+  ganzoo publish NAME --run RUN_DIR              (maintainers)
 
-`train` resumes when RUN_DIR already holds a checkpoint: run the same command again.
+Plain argparse with one sub-parser per command: absl flags are one global set, so each
+command could not list only its own flags. TensorFlow is imported only by the commands that
+run a model, with its C++ start-up log silenced first.
 """
+import argparse
 import json
 import logging
 import os
 import sys
 
-from absl import app, flags
+from ganzoo.checks import format_bytes
 
-FLAGS = flags.FLAGS
-flags.DEFINE_integer("num", 64, "sample: number of images.")
-flags.DEFINE_integer("seed", None, "sample: noise seed (same seed, same images); "
-                     "train: seed of a new run's noise.")
-flags.DEFINE_integer("cols", None, "sample: grid columns (default: square-ish).")
-flags.DEFINE_list("labels", None, "sample: class labels (ints or names), one for all or "
-                  "one per sample; default: uniform over classes.")
-flags.DEFINE_bool("grid_by_class", False, "sample: one row per class, --num columns, the "
-                  "same noise down each column.")
-flags.DEFINE_string("out", None, "sample: PNG path; train: run directory; export: directory.")
-flags.DEFINE_string("data", None, "train: image folder, .zip, .npz or tfds:NAME.")
-flags.DEFINE_string("data_dir", None, "train: tensorflow-datasets data_dir for tfds:NAME.")
-flags.DEFINE_string("split", None, "train: split of an .npz or tfds source, sliceable as in "
-                    "tensorflow-datasets: train, test, train[:50000] (default: the entry's).")
-flags.DEFINE_list("metrics", ["fid", "kid", "pr"], "evaluate: fid,kid,pr (Inception features, "
-                  "against --data; computed together), cls (evaluator classifier: label "
-                  "accuracy or class histogram; no data needed), parzen (pixels; MNIST .npz). "
-                  "Image-to-image entries: l1,fid (pix2pix) or cls,cycle (CycleGAN) on the "
-                  "held-out split of --data (their default).")
-flags.DEFINE_integer("steps", None, "train: total training steps (default: the entry's).")
-flags.DEFINE_integer("batch_size", None, "train: batch size (default: the entry's).")
-flags.DEFINE_integer("checkpoint_every", None, "train: steps between checkpoints.")
-flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multiworker", "tpu"],
-                  "train: tf.distribute strategy (multiworker reads TF_CONFIG).")
-flags.DEFINE_enum("precision", "float32", ["float32", "mixed_bfloat16", "mixed_float16"],
-                  "train: Keras dtype policy.")
-flags.DEFINE_string("labels_csv", None, "train: tags.csv:column labelling a folder/zip "
-                    "(default: the entry's, next to --data).")
-flags.DEFINE_integer("version", 1, "export: model version sub-directory.")
-flags.DEFINE_bool("overwrite", False, "export: replace an existing non-empty version.")
-flags.DEFINE_integer("num_real", None, "evaluate: real images (default: --num).")
-flags.DEFINE_string("evaluator", None, "evaluate: classifier for --metrics cls (default: "
-                    "the entry's, e.g. mnist, fashion-mnist, anime-hair).")
-flags.DEFINE_string("reference", None, "evaluate --metrics fid without --data: the shipped "
-                    "reference statistics to compare with (default: the entry's; "
-                    "python -m ganzoo.metrics.reference builds others).")
-flags.DEFINE_bool("record", False, "evaluate: write the results into the entry's zoo config "
-                  "(maintainers, after training).")
-flags.DEFINE_string("direction", None, "translate: a2b (default) or b2a (two-way models).")
-flags.DEFINE_string("side_by_side", None, "translate: also write one PNG of input | output "
-                    "rows here.")
-flags.DEFINE_enum("pairs", None, ["edges", "side_by_side", "unpaired"], "train (image-to-"
-                  "image): how --data makes (A, B) pairs (default: the entry's data.pairs).")
-flags.DEFINE_string("run", None, "export/sample/evaluate: use the generator of this training "
-                    "run dir; publish: the run to ship.")
-flags.DEFINE_bool("float16", False, "publish: store the weights at half precision.")
-flags.DEFINE_string("notes", None, "publish: a note for the entry's training record.")
-
-COMMANDS = ("list", "info", "sample", "train", "export", "evaluate", "translate", "publish")
-USAGE = "usage: ganzoo {" + ",".join(COMMANDS) + "} [NAME] [--flags]; see ganzoo --help"
+# A grid or a sample batch above this is refused with its size (sampling streams in batches
+# in Python, `GAN.iter_samples`, but a PNG grid is one image in memory).
+GRID_LIMIT_BYTES = 1 << 30
 
 
 class UsageError(ValueError):
     pass
 
 
-def _model_for_sampling(name):
+# ------------------------------------------------------------------ argument types
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
+    return value
+
+
+def comma_list(text):
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("must be a comma-separated list, got nothing")
+    return values
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="ganzoo",
+        description="A zoo of pretrained generative adversarial networks (Keras 3 / "
+                    "TensorFlow): sample, train, evaluate, translate and export them.",
+        epilog="Run 'ganzoo COMMAND --help' for a command's flags. Example: ganzoo sample "
+               "dcgan-anime --num 64 --seed 0 --out faces.png")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name, help_text, description=None):
+        sub = commands.add_parser(name, help=help_text, description=description or help_text)
+        if name != "list":
+            sub.add_argument("name", metavar="NAME", help="zoo entry (see 'ganzoo list')")
+        return sub
+
+    def run_flag(sub, what):
+        sub.add_argument("--run", metavar="RUN_DIR",
+                         help=f"{what} the generator of this 'ganzoo train' run instead of "
+                              f"the shipped weights")
+
+    command("list", "list the zoo's entries")
+    command("info", "print an entry's config (architecture, recipe, weights, quality)")
+
+    sample = command("sample", "write a PNG grid of samples from an entry")
+    sample.add_argument("--num", type=positive_int, default=64,
+                        help="number of images (with --grid_by_class: columns per class; "
+                             "default 64)")
+    sample.add_argument("--seed", type=non_negative_int,
+                        help="noise seed: the same seed gives the same images")
+    sample.add_argument("--cols", type=positive_int, help="grid columns (default: square-ish)")
+    sample.add_argument("--labels", type=comma_list,
+                        help="conditional entries: class labels (ints or names), one for all "
+                             "or one per sample (default: uniform over classes)")
+    sample.add_argument("--grid_by_class", action="store_true",
+                        help="conditional entries: one row per class, the same noise down "
+                             "each column")
+    sample.add_argument("--out", help="PNG path (default: NAME.png)")
+    run_flag(sample, "sample")
+
+    train = command("train", "train an entry's recipe on your data; rerun to resume",
+                    "Train an entry's architecture and recipe on --data, checkpointing into "
+                    "--out. Rerunning the same command resumes from the last checkpoint; "
+                    "flags left out on a resume take the run's recorded values.")
+    train.add_argument("--data", help="image folder, .zip, .npz or tfds:NAME (required for a "
+                                      "new run; a resumed run defaults to its own)")
+    train.add_argument("--data_dir", help="tensorflow-datasets data_dir for tfds:NAME")
+    train.add_argument("--split", help="split of an .npz or tfds source, sliceable as in "
+                                       "tensorflow-datasets: train, test, train[:50000] "
+                                       "(default: the entry's)")
+    train.add_argument("--steps", type=positive_int,
+                       help="total training steps (default: the entry's recipe)")
+    train.add_argument("--batch_size", type=positive_int,
+                       help="batch size (default: the entry's recipe)")
+    train.add_argument("--checkpoint_every", type=positive_int,
+                       help="steps between checkpoints (default: the entry's, else 500)")
+    train.add_argument("--seed", type=non_negative_int,
+                       help="seed of a new run's weights, noise and data order")
+    train.add_argument("--strategy", choices=["default", "mirrored", "multiworker", "tpu"],
+                       help="tf.distribute strategy (multiworker reads TF_CONFIG; default: "
+                            "one device)")
+    train.add_argument("--precision", choices=["float32", "mixed_bfloat16", "mixed_float16"],
+                       help="Keras dtype policy (default float32)")
+    train.add_argument("--labels_csv", help="tags.csv:column labelling a folder/zip "
+                                            "(default: the entry's, next to --data)")
+    train.add_argument("--pairs", choices=["edges", "side_by_side", "unpaired"],
+                       help="image-to-image entries: how --data makes (A, B) pairs "
+                            "(default: the entry's)")
+    train.add_argument("--out", help="run directory (default: runs/NAME)")
+
+    export = command("export", "write a TensorFlow Serving SavedModel")
+    export.add_argument("--out", required=True, metavar="DIR",
+                        help="model base directory: the model goes to DIR/NAME/VERSION/")
+    export.add_argument("--version", type=positive_int, default=1,
+                        help="model version sub-directory (default 1)")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace an existing non-empty version")
+    run_flag(export, "export")
+
+    evaluate = command("evaluate", "measure sample quality (FID, KID, precision/recall, ...)")
+    evaluate.add_argument("--data", help="real images: folder, .zip, .npz or tfds:NAME "
+                                         "(without it: FID against shipped statistics)")
+    evaluate.add_argument("--data_dir", help="tensorflow-datasets data_dir for tfds:NAME")
+    evaluate.add_argument("--metrics", type=comma_list,
+                          help="fid,kid,pr (Inception features, computed together; the "
+                               "default), cls (the evaluator classifier: label accuracy or "
+                               "class histogram), parzen (MNIST .npz). Image-to-image "
+                               "entries: l1,fid (pix2pix) or cls,cycle (CycleGAN)")
+    evaluate.add_argument("--num", type=positive_int,
+                          help="generated images (default 10000; image-to-image: the whole "
+                               "held-out split)")
+    evaluate.add_argument("--num_real", type=positive_int,
+                          help="real images (default: --num)")
+    evaluate.add_argument("--seed", type=non_negative_int, default=0,
+                          help="noise seed (default 0)")
+    evaluate.add_argument("--evaluator", help="classifier for --metrics cls (default: the "
+                                              "entry's, e.g. mnist, anime-hair)")
+    evaluate.add_argument("--reference", help="without --data: the shipped reference "
+                                              "statistics for FID (default: the entry's)")
+    evaluate.add_argument("--labels_csv", help="image-to-image entries: tags.csv:column of "
+                                               "the held-out data")
+    evaluate.add_argument("--out", help="also write the results to this JSON file")
+    evaluate.add_argument("--record", action="store_true",
+                          help="maintainers: write the results into the entry's config")
+    run_flag(evaluate, "evaluate")
+
+    translate = command("translate", "translate image files with an image-to-image entry")
+    translate.add_argument("inputs", nargs="+", metavar="INPUT",
+                           help="image files or folders of images")
+    translate.add_argument("--out", required=True, metavar="DIR",
+                           help="folder for the translated PNGs")
+    translate.add_argument("--direction", help="a2b (default) or b2a (two-way models)")
+    translate.add_argument("--side_by_side", metavar="PNG",
+                           help="also write one PNG of input | output rows")
+    run_flag(translate, "translate with")
+
+    publish = command("publish", "maintainers: ship a finished run's weights as the entry")
+    publish.add_argument("--run", required=True, metavar="RUN_DIR",
+                         help="the finished 'ganzoo train' run")
+    publish.add_argument("--float16", action="store_true",
+                         help="store the weights at half precision")
+    publish.add_argument("--notes", help="a note for the entry's training record")
+    return parser
+
+
+# ------------------------------------------------------------------ helpers
+def import_tensorflow_quietly():
+    """Imports TensorFlow with its start-up log (oneDNN, CPU features: written by C++ to
+    file descriptor 2 before TF_CPP_MIN_LOG_LEVEL applies) held back; shown if the import
+    fails. Later TensorFlow warnings are filtered by TF_CPP_MIN_LOG_LEVEL=2."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" in sys.modules:
+        return
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+def model_for_sampling(name, run):
     from ganzoo import zoo
 
-    if FLAGS.run:
+    if run:
         from ganzoo import training
 
-        model = training.restore(FLAGS.run)
+        model = training.restore(run)
         if model is None:
-            raise UsageError(f"--run {FLAGS.run} holds no checkpoint.keras.")
-        # A checkpoint holds the networks; the evaluator and FID reference are named in the
-        # run's config.
-        config = training.read_run_config(FLAGS.run)
-        model.evaluator, model.reference = config.get("evaluator"), config.get("reference")
+            raise UsageError(f"--run {run} holds no checkpoint.keras.")
+        # Checkpoints from before the scorers were part of the model's config.
+        config = training.read_run_config(run)
+        model.evaluator = model.evaluator or config.get("evaluator")
+        model.reference = model.reference or config.get("reference")
         return model
     return zoo.load(name)
 
 
-def cmd_list(_):
-    from ganzoo import zoo
+# ------------------------------------------------------------------ commands
+def cmd_list(args):
+    from ganzoo import registry
 
-    for name in zoo.list_models():
-        config = zoo.get_config(name)
+    broken = []
+    for name in registry.list_models():
+        try:
+            config = registry.get_config(name)
+        except registry.ConfigError as error:
+            broken.append(str(error))
+            print(f"{name:24s} {'?':10s} {'':10s} invalid config (see below)")
+            continue
         status = "pretrained" if config.get("weights") else "no weights yet"
-        print(f"{name:24s} {config['variant']:10s} {'x'.join(map(str, config['image_shape'])):10s}"
-              f" {status}")
+        shape = "x".join(map(str, config["image_shape"]))
+        print(f"{name:24s} {config['variant']:10s} {shape:10s} {status}")
+    for message in broken:
+        print(f"ganzoo list: error: {message}", file=sys.stderr)
+    return 2 if broken else 0
 
 
-def cmd_info(name):
-    from ganzoo import zoo
+def cmd_info(args):
+    from ganzoo import registry
 
-    print(json.dumps(zoo.get_config(name), indent=2))
+    print(json.dumps(registry.get_config(args.name), indent=2))
 
 
-def cmd_sample(name):
+def check_grid_size(num, image_shape):
+    size = num * int(image_shape[0]) * int(image_shape[1]) * int(image_shape[2])
+    if size > GRID_LIMIT_BYTES:
+        raise UsageError(
+            f"--num {num} would make a grid of {format_bytes(size)} in memory (limit "
+            f"{format_bytes(GRID_LIMIT_BYTES)}, about {GRID_LIMIT_BYTES // (size // num):,} "
+            f"images of {'x'.join(map(str, image_shape))}). Sample fewer, or stream them "
+            f"in Python: for batch in model.iter_samples(n, seed=0): ...")
+
+
+def cmd_sample(args):
+    from ganzoo import registry
+
+    config = registry.get_config(args.name)
+    rows = len(config.get("class_names") or []) or config.get("num_classes") or 1
+    check_grid_size(args.num * (rows if args.grid_by_class else 1), config["image_shape"])
+    out = args.out or f"{args.name}.png"
+    import_tensorflow_quietly()
     from ganzoo.images import save_grid
 
-    out = FLAGS.out or f"{name}.png"
-    model = _model_for_sampling(name)
+    model = model_for_sampling(args.name, args.run)
     if hasattr(model, "translate"):
-        raise UsageError(f"{name} translates images rather than sampling them: use "
-                         f"ganzoo translate {name} INPUT... --out DIR.")
-    cols = FLAGS.cols
-    if FLAGS.grid_by_class:
-        images, cols = model.sample_by_class(FLAGS.num, seed=FLAGS.seed), FLAGS.num
+        raise UsageError(f"{args.name} translates images rather than sampling them: use "
+                         f"ganzoo translate {args.name} INPUT... --out DIR.")
+    cols = args.cols
+    if args.grid_by_class:
+        images, cols = model.sample_by_class(args.num, seed=args.seed), cols or args.num
     else:
-        labels = FLAGS.labels
+        labels = args.labels
         if labels is not None:
             labels = [int(v) if v.lstrip("-").isdigit() and v not in (model.class_names or [])
                       else v for v in labels]
             labels = labels[0] if len(labels) == 1 else labels
-        images = model.sample(FLAGS.num, labels=labels, seed=FLAGS.seed)
+        images = model.sample(args.num, labels=labels, seed=args.seed)
     save_grid(images, out, cols=cols)
-    print(f"Wrote {len(images)} samples from {name} to {out}")
+    print(f"Wrote {len(images)} samples from {args.name} to {out}")
 
 
-def cmd_train(name):
+# What a run records of its command line, and what a resume must not change: the run's
+# batches, noise and data order depend on them (images_seen would mix batch sizes).
+_RUN_FIXED = ("data", "split", "batch_size", "seed", "labels_csv", "pairs", "precision")
+
+
+def resolve_resume(args, run):
+    """A resumed run keeps what it was started with: flags left out take the run's recorded
+    values; a flag that differs is refused, naming each difference."""
+    differences = []
+    for flag in _RUN_FIXED:
+        given, recorded = getattr(args, flag), run.get(flag)
+        if given is None:
+            setattr(args, flag, recorded)
+            continue
+        same = given == recorded
+        if flag == "data" and recorded and not str(given).startswith("tfds:"):
+            same = os.path.realpath(given) == os.path.realpath(recorded)
+        if not same and not (recorded is None and flag in ("labels_csv", "pairs", "split")):
+            differences.append(f"--{flag} {given} (the run has {recorded})")
+    if differences:
+        raise UsageError(
+            f"{args.out} is a run started with other settings, and resuming it would mix "
+            f"them: {'; '.join(differences)}. Rerun without those flags to resume it as it "
+            f"was, or give a new --out to start another run.")
+
+
+def cmd_train(args):
+    from ganzoo import registry
+
+    config = registry.get_config(args.name)
+    args.out = args.out or os.path.join("runs", args.name)
+    import_tensorflow_quietly()
     import tensorflow as tf
 
-    from ganzoo import data, distribute, training, zoo
+    from ganzoo import distribute, training, zoo
 
-    config = zoo.get_config(name)
-    if not FLAGS.data:
+    existing = training.read_run_config(args.out).get("run")
+    resuming = training.has_checkpoint(args.out)
+    if resuming and existing:
+        resolve_resume(args, existing)
+    if not args.data:
         raise UsageError(f"train needs --data (folder, .zip, .npz or tfds:NAME); "
-                         f"{name} was trained on: {config['data']['source']}")
-    run_dir = FLAGS.out or os.path.join("runs", name)
+                         f"{args.name} was trained on: {config['data']['source']}")
     recipe = config.get("training", {})
-    batch_size = FLAGS.batch_size or recipe.get("batch_size", 64)
-    steps = FLAGS.steps or recipe.get("steps")
-    if not steps or steps <= 0:
-        raise UsageError("train needs --steps N (a positive number of training steps).")
-    precision = distribute.set_precision(FLAGS.precision)
-    strategy = distribute.make_strategy(FLAGS.strategy)
+    batch_size = args.batch_size or recipe.get("batch_size", 64)
+    steps = args.steps or recipe.get("steps")
+    if not steps:
+        raise UsageError(f"train needs --steps N: {args.name}'s recipe names no step count.")
+    checkpoint_every = args.checkpoint_every or recipe.get("checkpoint_every", 500)
+    precision = distribute.set_precision(args.precision or "float32")
+    strategy = distribute.make_strategy(args.strategy or "default")
     distribute.check_global_batch(batch_size, strategy)
     chief = distribute.is_chief(strategy)
     with strategy.scope():
-        model = training.restore(run_dir)
+        model = training.restore(args.out)
         if model is None:
-            model = zoo.build(config, seed=FLAGS.seed)
+            model = zoo.build(config, seed=args.seed)
             if chief:
-                os.makedirs(run_dir, exist_ok=True)
-                # The data seed is part of the run: a resumed run continues the same order.
-                # What this run did beyond the entry's recipe (for `ganzoo publish`).
-                run_config = dict(config, run={"data_seed": FLAGS.seed or 0,
-                                               "seed": FLAGS.seed,
-                                               "precision": precision,
-                                               "strategy": FLAGS.strategy,
-                                               "data": FLAGS.data, "split": FLAGS.split,
-                                               "batch_size": batch_size})
-                training.atomic_write_text(os.path.join(run_dir, "config.json"),
-                                           json.dumps(run_config, indent=2))
+                os.makedirs(args.out, exist_ok=True)
+                # What this run did beyond the entry's recipe (for resuming and for
+                # `ganzoo publish`); the data seed is part of it: a resumed run continues
+                # the same order.
+                run = {"data_seed": args.seed or 0, "seed": args.seed,
+                       "precision": precision, "strategy": args.strategy or "default",
+                       "data": args.data, "split": args.split, "batch_size": batch_size,
+                       "labels_csv": args.labels_csv, "pairs": args.pairs}
+                training.atomic_write_text(os.path.join(args.out, "config.json"),
+                                           json.dumps(dict(config, run=run), indent=2))
         else:
-            print(f"Resuming {run_dir} from step {model.train_steps}")
-    data_seed = training.read_run_config(run_dir).get("run", {}).get("data_seed",
-                                                                       FLAGS.seed or 0)
+            print(f"Resuming {args.out} from step {model.train_steps}")
+    data_seed = training.read_run_config(args.out).get("run", {}).get("data_seed",
+                                                                       args.seed or 0)
     # tf.data derives the shuffle order from the global seed and the op seed: set both, so
     # fresh and resumed runs see the same order (the model's own RNG state is checkpointed).
     tf.random.set_seed(data_seed)
     # A WGAN with fresh_real_batches takes n_critic real minibatches per step.
     images_per_step = batch_size * getattr(model, "real_batches_per_step", 1)
     if hasattr(model, "translate"):
-        dataset = _translation_data(model, config, batch_size, data_seed)
+        dataset = translation_data(args, model, config, batch_size, data_seed)
     else:
-        dataset = _image_data(model, config, images_per_step, data_seed)
+        dataset = image_data(args, model, config, images_per_step, data_seed)
     # Resume at the same place in the (seeded, repeating) data stream.
     dataset = dataset.skip(model.train_steps)
-    training.fit_gan(model, dataset, steps, run_dir, batch_size=images_per_step,
-                     checkpoint_every=FLAGS.checkpoint_every or recipe.get("checkpoint_every",
-                                                                            500),
+    training.fit_gan(model, dataset, steps, args.out, batch_size=images_per_step,
+                     checkpoint_every=checkpoint_every,
                      verbose=1 if sys.stdout.isatty() else 2, write=chief)
-    state = training.read_state(run_dir)
-    print(f"Done: {run_dir} at step {state.get('step')}, "
+    state = training.read_state(args.out)
+    print(f"Done: {args.out} at step {state.get('step')}, "
           f"{state.get('wall_time_s')} s of training")
 
 
-def _image_data(model, config, batch_size, data_seed):
+def image_data(args, model, config, batch_size, data_seed):
     from ganzoo import data
 
     labels = config["data"].get("labels")
     return data.image_dataset(
-        FLAGS.data, model.image_shape, batch_size, repeat=True, seed=data_seed,
-        data_dir=FLAGS.data_dir, with_labels=model.conditional,
-        split=FLAGS.split or config["data"].get("split", "train"),
-        labels=FLAGS.labels_csv or (labels and os.path.join(
-            os.path.dirname(os.path.abspath(FLAGS.data)), labels)),
-        classes=model.class_names if labels or FLAGS.labels_csv else None)
+        args.data, model.image_shape, batch_size, repeat=True, seed=data_seed,
+        data_dir=args.data_dir, with_labels=model.conditional,
+        split=args.split or config["data"].get("split", "train"),
+        labels=args.labels_csv or (labels and os.path.join(
+            os.path.dirname(os.path.abspath(args.data)), labels)),
+        classes=model.class_names if labels or args.labels_csv else None)
 
 
-def _translation_data(model, config, batch_size, data_seed):
+def translation_data(args, model, config, batch_size, data_seed):
     """(A, B) batches for an image-to-image entry; the held-out split (data.test_split)
     supplies the images the training preview translates."""
     from ganzoo import pairs
 
-    options = dict(data_dir=FLAGS.data_dir, labels=FLAGS.labels_csv, kind=FLAGS.pairs)
+    options = dict(data_dir=args.data_dir, labels=args.labels_csv, kind=args.pairs)
     test_split = config["data"].get("test_split")
     if test_split:
-        held_out = pairs.translation_dataset(config, FLAGS.data, 1, split=test_split,
+        held_out = pairs.translation_dataset(config, args.data, 1, split=test_split,
                                              shuffle=False, repeat=False, **options)
         model.preview_sources = pairs.first_images(held_out, 8)
-    return pairs.translation_dataset(config, FLAGS.data, batch_size, split=FLAGS.split,
+    return pairs.translation_dataset(config, args.data, batch_size, split=args.split,
                                      seed=data_seed, **options)
 
 
-def cmd_export(name):
+def cmd_export(args):
+    import_tensorflow_quietly()
     from ganzoo.export import export
 
-    if not FLAGS.out:
-        raise UsageError("export needs --out DIR (the TF Serving model base directory).")
-    path = export(_model_for_sampling(name), FLAGS.out, version=FLAGS.version, name=name,
-                  overwrite=FLAGS.overwrite)
-    print(f"Exported {name} to {path}")
+    path = export(model_for_sampling(args.name, args.run), args.out, version=args.version,
+                  name=args.name, overwrite=args.overwrite)
+    print(f"Exported {args.name} to {path}")
 
 
-def cmd_evaluate(name):
-    from ganzoo import zoo
-    from ganzoo.metrics import evaluate_quality
+def cmd_evaluate(args):
+    from ganzoo import registry
 
-    model = _model_for_sampling(name)
-    results = {"entry": name}
+    config = registry.get_config(args.name)
+    import_tensorflow_quietly()
+    model = model_for_sampling(args.name, args.run)
+    results = {"entry": args.name}
     if hasattr(model, "translate"):  # image-to-image: scored on the held-out split
         from ganzoo.metrics.translation import evaluate_translation
 
-        if not FLAGS.data:
-            raise UsageError(f"evaluate {name} needs --data (its held-out split is read "
+        if not args.data:
+            raise UsageError(f"evaluate {args.name} needs --data (its held-out split is read "
                              f"from it).")
-        default = FLAGS["metrics"].value == FLAGS["metrics"].default
         results.update(evaluate_translation(
-            model, zoo.get_config(name), FLAGS.data, None if default else FLAGS.metrics,
-            num=FLAGS["num"].value if FLAGS["num"].present else None,
-            evaluator=FLAGS.evaluator, data_dir=FLAGS.data_dir, labels=FLAGS.labels_csv))
+            model, config, args.data, args.metrics, num=args.num, evaluator=args.evaluator,
+            data_dir=args.data_dir, labels=args.labels_csv))
     else:
+        from ganzoo.metrics import evaluate_quality
+
         results.update(evaluate_quality(
-            model, FLAGS.data, metrics=FLAGS.metrics, num=FLAGS.num,
-            num_real=FLAGS.num_real, evaluator=FLAGS.evaluator, seed=FLAGS.seed or 0,
-            data_dir=FLAGS.data_dir, reference=FLAGS.reference))
+            model, args.data, metrics=args.metrics or ("fid", "kid", "pr"),
+            num=args.num or 10_000, num_real=args.num_real, evaluator=args.evaluator,
+            seed=args.seed, data_dir=args.data_dir, reference=args.reference))
     text = json.dumps(results, indent=2)
     print(text)
-    if FLAGS.out:
-        with open(FLAGS.out, "w") as f:
+    if args.out:
+        with open(args.out, "w") as f:
             f.write(text + "\n")
-    if FLAGS.record:
-        zoo.record_quality(name, results)
-        print(f"Recorded in {name}'s config (quality).")
+    if args.record:
+        from ganzoo.publish import record_quality
+
+        record_quality(args.name, results)
+        print(f"Recorded in {args.name}'s config (quality).")
 
 
-def cmd_translate(name, inputs):
+def cmd_translate(args):
+    import_tensorflow_quietly()
     from ganzoo.images import read_images, save_grid, write_image
 
-    if not inputs:
-        raise UsageError("translate needs one or more INPUT image files or folders.")
-    if not FLAGS.out:
-        raise UsageError("translate needs --out DIR for the translated images.")
-    model = _model_for_sampling(name)
+    model = model_for_sampling(args.name, args.run)
     if not hasattr(model, "translate"):
-        raise UsageError(f"{name} is not an image-to-image model; use ganzoo sample {name}.")
-    paths, images = read_images(inputs)
-    outputs = model.translate(images, FLAGS.direction)
-    os.makedirs(FLAGS.out, exist_ok=True)
+        raise UsageError(f"{args.name} is not an image-to-image model; use "
+                         f"ganzoo sample {args.name}.")
+    paths, images = read_images(args.inputs)
+    outputs = model.translate(images, args.direction)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UsageError(f"--out {args.out} is a file; give a folder for the translated "
+                         f"images.")
+    os.makedirs(args.out, exist_ok=True)
     for path, image in zip(paths, outputs):
         stem = os.path.splitext(os.path.basename(path))[0]
-        write_image(image, os.path.join(FLAGS.out, f"{stem}.png"))
-    print(f"Translated {len(paths)} image(s) with {name} into {FLAGS.out}")
-    if FLAGS.side_by_side:
-        save_grid(model.side_by_side(images, FLAGS.direction), FLAGS.side_by_side, cols=1)
-        print(f"Wrote input | output rows to {FLAGS.side_by_side}")
+        write_image(image, os.path.join(args.out, f"{stem}.png"))
+    print(f"Translated {len(paths)} image(s) with {args.name} into {args.out}")
+    if args.side_by_side:
+        save_grid(model.side_by_side(images, args.direction), args.side_by_side, cols=1)
+        print(f"Wrote input | output rows to {args.side_by_side}")
 
 
-def cmd_publish(name):
-    from ganzoo import zoo
+def cmd_publish(args):
+    import_tensorflow_quietly()
+    from ganzoo.publish import publish_run
 
-    if not FLAGS.run:
-        raise UsageError("publish needs --run RUN_DIR (a finished ganzoo train run).")
-    config = zoo.publish_run(FLAGS.run, name, float16=FLAGS.float16, notes=FLAGS.notes)
-    print(json.dumps({"weights": config["weights"], "training": config["training"]}, indent=2))
-    print(f"Published {FLAGS.run} as {name}; measure it next: ganzoo evaluate {name} --record")
+    config = publish_run(args.run, args.name, float16=args.float16, notes=args.notes)
+    print(json.dumps({"weights": config["weights"], "training": config["training"]},
+                     indent=2))
+    print(f"Published {args.run} as {args.name}; measure it next: "
+          f"ganzoo evaluate {args.name} --record")
 
 
-def main(argv):
-    if len(argv) < 2 or argv[1] not in COMMANDS:
-        raise app.UsageError(USAGE)
-    command, args = argv[1], argv[2:]
-    extra = ()
-    if command == "list":
-        target = None
-    elif command == "translate" and args:
-        target, extra = args[0], (args[1:],)
-    elif len(args) != 1:
-        raise app.UsageError(f"ganzoo {command} takes one zoo entry NAME; got {args or 'none'}.")
-    else:
-        target = args[0]
-    from ganzoo import data, training, zoo
+def known_errors():
+    """The exceptions that mean bad input or a refused operation: printed as one line."""
+    from ganzoo import registry
 
-    # FileNotFoundError covers missing Inception weights (InceptionWeightsError).
-    known = (ValueError, KeyError, FileExistsError, FileNotFoundError, zoo.WeightsError,
-             data.DataError, training.NonFiniteLossError, training.CheckpointError)
+    known = [ValueError, KeyError, OSError, registry.WeightsError]
+    if "tensorflow" in sys.modules:  # only commands that ran a model can raise these
+        from ganzoo import data, training
+
+        known += [data.DataError, training.NonFiniteLossError, training.CheckpointError]
+    return tuple(known)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
     try:
-        globals()[f"cmd_{command}"](target, *extra)
-    except known as error:
+        return globals()[f"cmd_{args.command}"](args) or 0
+    except Exception as error:
+        if not isinstance(error, known_errors()):
+            raise
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"ganzoo {command}: error: {message}", file=sys.stderr)
+        print(f"ganzoo {args.command}: error: {message}", file=sys.stderr)
         return 2
-    return 0
 
 
 def run():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    app.run(main)
+    sys.exit(main())
 
 
 if __name__ == "__main__":

@@ -215,6 +215,15 @@ def _tfds_dataset(name, data_dir, split):
     try:
         dataset, info = tfds.load(name, split=split, data_dir=data_dir, with_info=True,
                                   download=False)
+    except tfds.core.registered.DatasetNotFoundError:
+        import difflib
+
+        close = difflib.get_close_matches(name, tfds.list_builders(), n=3, cutoff=0.6)
+        raise DataError(
+            f"tensorflow-datasets has no dataset named {name!r}"
+            + (f"; did you mean {', '.join(close)}?" if close else ".")
+            + " tfds.list_builders() lists the known names; or give a folder, .zip or .npz."
+        ) from None
     except Exception as error:  # tfds raises several types; all mean "not available here"
         raise DataError(
             f"tensorflow-datasets could not load {name!r} (split {split!r}) from data_dir="

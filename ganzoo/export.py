@@ -17,18 +17,24 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import keras
-import numpy as np
-import tensorflow as tf
+# TensorFlow is imported inside the functions: `ganzoo.export` is bound when `ganzoo` is
+# imported, which must stay light (the CLI's list/info/--help never load TensorFlow).
 
 
 def export(model, directory, version=1, name=None, overwrite=False):
     """Writes the SavedModel to directory/<name>/<version>/ and returns that path."""
+    import keras
+
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version must be a positive integer (TF Serving's layout), "
                          f"got {version!r}.")
     name = name or model.name
     target = Path(directory) / name / str(version)
+    for folder in (Path(directory), Path(directory) / name, target):
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(
+                f"Cannot export into {directory}: {folder} is a file, not a directory. Give "
+                f"--out a directory (TF Serving's model base path); it is created if missing.")
     if target.exists() and any(target.iterdir()):
         if not overwrite:
             raise FileExistsError(
@@ -54,7 +60,43 @@ def export(model, directory, version=1, name=None, overwrite=False):
     return target
 
 
+def checked_input(tensor, shape, name):
+    """`tensor` after a graph assertion that it is [batch, *shape]: a serving request with
+    the wrong shape fails with a message naming the input and the shape it takes, instead of
+    a size mismatch deep inside a matmul or convolution. (TF Serving feeds tensors to the
+    signature without checking their shape against it.)"""
+    import tensorflow as tf
+
+    wanted = ",".join(str(d) for d in shape)
+    got = tf.strings.reduce_join(tf.strings.as_string(tf.shape(tensor)[1:]), separator=",")
+    check = tf.debugging.assert_equal(
+        got, wanted, message=f"input '{name}' must have shape [batch, {wanted}] (x: the shape sent, "
+                           f"after the batch axis)",
+        summarize=8)
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
+
+
+def checked_labels(labels, batch, num_classes):
+    """`labels` after graph assertions: one per image, each in [0, num_classes)."""
+    import tensorflow as tf
+
+    checks = [
+        tf.debugging.assert_equal(tf.shape(labels), tf.reshape(batch, [1]), message=(
+            "input 'labels' must hold one label per z row; got shapes (labels, batch):")),
+        tf.debugging.assert_less(labels, num_classes, message=(
+            f"input 'labels' must be class indices in [0, {num_classes - 1}]")),
+        tf.debugging.assert_non_negative(labels, message=(
+            f"input 'labels' must be class indices in [0, {num_classes - 1}]")),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
+
+
 def _stack(values, spec):
+    import numpy as np
+    import tensorflow as tf
+
     return tf.constant(np.asarray(values), dtype=spec.dtype)
 
 

@@ -7,31 +7,20 @@ helpers come from `ganzoo.adversarial.AdversarialModel`):
 - an optional exponential moving average (EMA) of the generator weights, used for sampling;
 - the sampler (`sample`, `generate`, `interpolate`), which every variant inherits.
 """
-import numbers
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from ganzoo.adversarial import AdversarialModel
+from ganzoo.checks import check_count, check_seed, format_bytes
+from ganzoo.export import checked_input, checked_labels
 from ganzoo.images import to_uint8
 
 
-def check_count(value, what):
-    """A positive Python/NumPy integer (bools and floats are refused), else a clear ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def check_seed(seed):
-    """None (fresh entropy) or a non-negative integer seed."""
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}.")
-    return int(seed)
+# `sample`/`generate` return one array; above this they refuse (with the size) and point to
+# `iter_samples`, which streams any number of images in batches.
+SAMPLE_LIMIT_BYTES = 2 << 30
 
 
 def slerp(start, end, t):
@@ -96,7 +85,6 @@ class GAN(AdversarialModel):
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
         self._uint8_generator = None
-        self.evaluator = None  # the classifier that scores it (a zoo entry's "evaluator")
         self.create_state()
         self.build()
 
@@ -129,7 +117,6 @@ class GAN(AdversarialModel):
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             ema_decay=self.ema_decay,
-            seed=self.seed,
             num_classes=self.num_classes,
             class_names=self.class_names,
         )
@@ -138,6 +125,29 @@ class GAN(AdversarialModel):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    @classmethod
+    def from_zoo_config(cls, config, seed=None):
+        """G(z) and D(x) from the config's network specs, latent size and image shape; a
+        conditional variant's networks also get the class count where it conditions them."""
+        from ganzoo.nets import build_network
+
+        latent_dim, image_shape = config["latent_dim"], tuple(config["image_shape"])
+        num_classes = config.get("num_classes")
+        generator_spec, discriminator_spec = dict(config["generator"]), \
+            dict(config["discriminator"])
+        if num_classes and cls.discriminator_conditioning:
+            generator_spec["num_classes"] = num_classes
+            key = {"input": "num_classes", "auxiliary": "aux_classes"}[
+                cls.discriminator_conditioning]
+            discriminator_spec[key] = num_classes
+        generator = build_network("generator", generator_spec,
+                                  latent_dim=latent_dim, image_shape=image_shape)
+        discriminator = build_network("discriminator", discriminator_spec,
+                                      latent_dim=latent_dim, image_shape=image_shape)
+        return cls(generator, discriminator, ema_decay=config.get("ema_decay"),
+                   num_classes=num_classes, class_names=config.get("class_names"),
+                   **cls.zoo_options(config, seed))
 
     @property
     def generator_networks(self):
@@ -241,6 +251,9 @@ class GAN(AdversarialModel):
             signature.append(tf.TensorSpec([None], tf.int32, name="labels"))
 
         def serve(z, labels=None):
+            z = checked_input(z, [self.latent_dim], "z")
+            if labels is not None:
+                labels = checked_labels(labels, tf.shape(z)[0], self.num_classes)
             return {"images": to_uint8(self.synthesize(z, labels, generator=generator))}
 
         return {"serving_default": (serve, signature)}
@@ -289,6 +302,7 @@ class GAN(AdversarialModel):
                 f"z must have shape (n, {self.latent_dim}) with n >= 1, got {z.shape}."
             )
         batch_size = check_count(batch_size, "batch_size")
+        self.check_sample_size(len(z))
         if self.conditional and labels is None:
             raise ValueError(f"{self.name} is conditional: give labels (ints or class "
                              f"names {self.class_names or list(range(self.num_classes))}).")
@@ -316,24 +330,50 @@ class GAN(AdversarialModel):
 
         return uint8_generator
 
+    def check_sample_size(self, n):
+        """Refuses, with the estimated size, an output array above SAMPLE_LIMIT_BYTES."""
+        size = n * (int(np.prod(self.image_shape)) + 4 * self.latent_dim)
+        if size > SAMPLE_LIMIT_BYTES:
+            raise ValueError(
+                f"{n:,} samples of {'x'.join(map(str, self.image_shape))} would take "
+                f"{format_bytes(size)} in memory (limit {format_bytes(SAMPLE_LIMIT_BYTES)}). "
+                f"Stream them in batches instead: for images in model.iter_samples({n}, "
+                f"seed=...): ... (the same images as sample would give).")
+
     def sample(self, n, *, labels=None, seed=None, batch_size=256):
         """n images as a uint8 array (n, H, W, C). The same seed (and labels) gives
         bit-identical images. Conditional models: `labels` are ints, class names or one value
-        for all n; None draws classes uniformly (from the same seed)."""
+        for all n; None draws classes uniformly (from the same seed).
+        More than SAMPLE_LIMIT_BYTES of images is refused: use `iter_samples`."""
+        self.check_sample_size(check_count(n, "n"))
         noise = self.latent_noise(n, seed)
         if self.conditional and labels is None:
             labels = np.random.default_rng(check_seed(seed)).integers(0, self.num_classes, n)
         return self.generate(noise, labels, batch_size=batch_size)
 
-    def evaluate_quality(self, real_source=None, *, metrics=("fid", "kid", "pr"), num=10_000,
-                         num_real=None, evaluator=None, seed=0, data_dir=None):
-        """Sample-quality numbers of this generator (see `ganzoo.metrics.evaluate_quality`):
-        fid, kid, pr against `real_source`, cls with an evaluator classifier, parzen."""
-        from ganzoo.metrics import evaluate_quality
-
-        return evaluate_quality(self, real_source, metrics=metrics, num=num,
-                                num_real=num_real, evaluator=evaluator, seed=seed,
-                                data_dir=data_dir)
+    def iter_samples(self, n, *, labels=None, seed=None, batch_size=256):
+        """The images `sample(n, labels=..., seed=...)` returns, as uint8 batches of up to
+        `batch_size`, drawn as they are needed: any n in constant memory (to write them to
+        disk, say). The noise and label streams are read in order, so the batches
+        concatenate to exactly `sample`'s array."""
+        n, batch_size = check_count(n, "n"), check_count(batch_size, "batch_size")
+        noise_rng = np.random.default_rng(check_seed(seed))
+        label_rng = np.random.default_rng(check_seed(seed))
+        per_sample = labels is not None and np.ndim(labels) > 0
+        if per_sample:
+            labels = self.parse_labels(labels, n)
+        for start in range(0, n, batch_size):
+            count = min(batch_size, n - start)
+            z = noise_rng.standard_normal((count, self.latent_dim), dtype=np.float32)
+            if not self.conditional:
+                chunk = labels
+            elif per_sample:
+                chunk = labels[start:start + count]
+            elif labels is None:
+                chunk = label_rng.integers(0, self.num_classes, count)
+            else:
+                chunk = labels  # one label for all: generate repeats it
+            yield self.generate(z, chunk, batch_size=batch_size)
 
     def sample_by_class(self, per_class, *, seed=None):
         """A (num_classes * per_class) batch, one row per class with the same noise down each

@@ -19,6 +19,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from ganzoo.files import atomic_write_text
 from ganzoo.images import make_grid, save_grid
 
 log = logging.getLogger("ganzoo")
@@ -38,15 +39,6 @@ class CheckpointError(OSError):
     the previous checkpoint is left as it was."""
 
 
-def atomic_write_text(path, text):
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def read_state(run_dir):
     path = Path(run_dir) / STATE
     return json.loads(path.read_text()) if path.is_file() else {}
@@ -57,16 +49,44 @@ def read_run_config(run_dir):
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+DAMAGED_CHECKPOINT = "checkpoint.damaged.keras"
+
+
+def has_checkpoint(run_dir):
+    return any((Path(run_dir) / name).exists() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT))
+
+
 def restore(run_dir):
-    """The model saved in run_dir (latest checkpoint, else the previous one), or None."""
+    """The model saved in run_dir (latest checkpoint, else the previous one), or None when
+    the run has no checkpoint yet.
+
+    A latest checkpoint that cannot be read is renamed checkpoint.damaged.keras (kept for
+    inspection, and out of the way so the next save does not rotate it over the good previous
+    one) and the previous one is used. If checkpoints exist but none can be read, this raises
+    CheckpointError and touches nothing: starting over would overwrite them."""
+    run_dir = Path(run_dir)
+    failures = []
     for name in (CHECKPOINT, PREVIOUS_CHECKPOINT):
-        path = Path(run_dir) / name
-        if not path.is_file():
+        path = run_dir / name
+        if not path.exists():
             continue
         try:
-            return keras.models.load_model(path)
-        except Exception as error:  # a damaged file: say so and fall back to the older one
-            log.warning("Could not load %s (%s); trying the previous checkpoint.", path, error)
+            model = keras.models.load_model(path)
+        except Exception as error:  # a truncated or otherwise damaged file
+            failures.append(f"{path} ({path.stat().st_size:,} bytes: "
+                            f"{str(error).splitlines()[0] if str(error) else type(error).__name__})")
+            continue
+        if failures:
+            os.replace(run_dir / CHECKPOINT, run_dir / DAMAGED_CHECKPOINT)
+            log.warning("Could not read %s; resuming from %s (step %d). The damaged file "
+                        "was kept as %s.", failures[0], path, model.train_steps,
+                        DAMAGED_CHECKPOINT)
+        return model
+    if failures:
+        raise CheckpointError(
+            f"{run_dir} has checkpoints, but none can be read: {'; '.join(failures)}. "
+            f"Nothing was changed. Move or delete them to start this run again from step 0, "
+            f"or give another --out for a new run.")
     return None
 
 
@@ -116,6 +136,14 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         )
         atomic_write_text(self.run_dir / STATE, json.dumps(self.state, indent=2))
         self.saved_step = step
+
+    def on_train_begin(self, logs=None):
+        # Resumed from the previous checkpoint (the latest was damaged): count from there.
+        behind = self.state.get("step", 0) - self.model.train_steps
+        if behind > 0:
+            self.state.update(step=self.model.train_steps, images_seen=max(
+                0, self.state.get("images_seen", 0) - behind * self.batch_size))
+            self.saved_step = self.model.train_steps
 
     def on_epoch_end(self, epoch, logs=None):
         self.save()

@@ -14,7 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from ganzoo.adversarial import AdversarialModel
-from ganzoo.gan import check_count
+from ganzoo.checks import check_count
+from ganzoo.export import checked_input
 from ganzoo.images import to_uint8
 
 log = logging.getLogger("ganzoo")
@@ -102,7 +103,12 @@ class ImageTranslator(AdversarialModel):
         self.preview_sources = None
 
     def get_config(self):
-        return {**super().get_config(), "domain_names": self.domain_names, "seed": self.seed}
+        return {**super().get_config(), "domain_names": self.domain_names}
+
+    @classmethod
+    def zoo_options(cls, config, seed=None):
+        return dict(super().zoo_options(config, seed),
+                    domain_names=config.get("domain_names", ("a", "b")))
 
     @classmethod
     def from_config(cls, config):
@@ -177,6 +183,9 @@ class ImageTranslator(AdversarialModel):
         in_shape, out_shape = self.shapes(direction)
         prepared, sizes, notes = [], [], set()
         for index, picture in enumerate(pictures):
+            if picture.ndim not in (2, 3) or 0 in picture.shape[:2]:
+                raise ValueError(f"Image {index} has shape {picture.shape}: translate needs "
+                                 f"images of at least 1x1 pixels, (h, w) or (h, w, c).")
             image = match_channels(_to_unit_float(picture), in_shape[-1], notes)
             sizes.append(image.shape[:2])
             if image.shape[:2] != in_shape[:2]:
@@ -255,6 +264,7 @@ class ImageTranslator(AdversarialModel):
         ("a2b", "b2a"); serving_default is the first direction."""
         def serving_function(network):
             def serve(images):
+                images = checked_input(images, network.inputs[0].shape[1:], "images")
                 scaled = tf.cast(images, tf.float32) / 127.5 - 1.0
                 return {"images": to_uint8(network(scaled, training=False))}
             return serve

@@ -71,7 +71,7 @@ def test_train_resume_and_export(env, tmp_path):
 
 @pytest.mark.parametrize("args,message", [
     (("sample", "tiny-dcgna"), "Did you mean tiny-dcgan"),
-    (("sample", "tiny-dcgan", "--num", "0"), "n must be a positive integer"),
+    (("sample", "tiny-dcgan", "--num", "0"), "--num: must be a positive integer"),
     (("train", "tiny-dcgan", "--steps", "2"), "train needs --data"),
     (("train", "tiny-dcgan", "--data", "/no/such/dir", "--steps", "2"), "does not exist"),
 ])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ganzoo
-from ganzoo import zoo
+from ganzoo import publish, zoo
 
 
 def test_real_zoo_lists_dcgan_anime(monkeypatch):
@@ -98,7 +98,7 @@ def test_publish_copies_weights_and_records_checksum(tmp_zoo, tmp_path):
     run_dir.mkdir()
     model = ganzoo.build("tiny-dcgan", seed=5)
     model.sampling_generator.save_weights(run_dir / "generator.weights.h5")
-    config = zoo.publish(run_dir, "tiny-dcgan", record={"training": {"steps": 7}})
+    config = publish.publish(run_dir, "tiny-dcgan", record={"training": {"steps": 7}})
     assert config["training"]["steps"] == 7 and config["training"]["batch_size"] == 8
     assert ganzoo.get_config("tiny-dcgan")["weights"]["sha256"] == config["weights"]["sha256"]
     np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(2, seed=1),
@@ -111,7 +111,7 @@ def test_publish_in_float16_halves_the_file_and_loads_into_float32(tmp_zoo, tmp_
     model = ganzoo.build("tiny-dcgan", seed=5)
     source = run_dir / "generator.weights.h5"
     model.sampling_generator.save_weights(source)
-    config = zoo.publish(run_dir, "tiny-dcgan", float16=True)
+    config = publish.publish(run_dir, "tiny-dcgan", float16=True)
     assert config["weights"]["stored_as"] == "float16"
     assert config["weights"]["bytes"] < source.stat().st_size  # tiny model: mostly headers
     import h5py
@@ -142,7 +142,7 @@ def test_publish_run_records_how_the_weights_were_made(tmp_zoo, tmp_path):
     config = ganzoo.get_config("tiny-dcgan")
     recipe = {**config, "discriminator": {"type": "mlp", "hidden": [16]}, "ema_decay": 0.5}
     model = _finished_run(tmp_path / "run", recipe)
-    published = zoo.publish_run(tmp_path / "run", "tiny-dcgan", notes="why")
+    published = publish.publish_run(tmp_path / "run", "tiny-dcgan", notes="why")
     assert published["discriminator"] == {"type": "mlp", "hidden": [16]}  # replaced, not merged
     assert published["ema_decay"] == 0.5
     training = published["training"]
@@ -160,10 +160,10 @@ def test_publish_run_refuses_a_different_generator(tmp_zoo, tmp_path):
     _finished_run(tmp_path / "run", {**config, "latent_dim": config["latent_dim"] + 1})
     before = ganzoo.get_config("tiny-dcgan")
     with pytest.raises(ValueError, match="latent_dim .* would not load"):
-        zoo.publish_run(tmp_path / "run", "tiny-dcgan")
+        publish.publish_run(tmp_path / "run", "tiny-dcgan")
     assert ganzoo.get_config("tiny-dcgan") == before
     with pytest.raises(FileNotFoundError, match="not a finished ganzoo training run"):
-        zoo.publish_run(tmp_path, "tiny-dcgan")
+        publish.publish_run(tmp_path, "tiny-dcgan")
 
 
 def test_record_quality_keeps_each_fid_protocol(tmp_zoo):
@@ -171,9 +171,9 @@ def test_record_quality_keeps_each_fid_protocol(tmp_zoo):
              "real_source": "reference:blobs", "seed": 0}
     large = {"entry": "tiny-dcgan", "fid": 50.0, "kid": 0.01, "n_fake": 10000,
              "n_real": 33399, "real_source": "faces.zip", "seed": 0}
-    zoo.record_quality("tiny-dcgan", small)
-    zoo.record_quality("tiny-dcgan", {"classifier": {"entropy": 2.3}})
-    quality = zoo.record_quality("tiny-dcgan", large)["quality"]
+    publish.record_quality("tiny-dcgan", small)
+    publish.record_quality("tiny-dcgan", {"classifier": {"entropy": 2.3}})
+    quality = publish.record_quality("tiny-dcgan", large)["quality"]
     assert quality["fid"] == 50.0 and quality["classifier"] == {"entropy": 2.3}
     protocols = quality["by_protocol"]
     assert protocols["2000 vs 2000 reference:blobs"]["fid"] == 80.0
@@ -182,14 +182,14 @@ def test_record_quality_keeps_each_fid_protocol(tmp_zoo):
 
 
 def test_publishing_new_weights_retires_the_old_quality(tmp_zoo, tmp_path):
-    zoo.record_quality("tiny-dcgan", {"fid": 99.0, "n_fake": 10, "n_real": 10,
+    publish.record_quality("tiny-dcgan", {"fid": 99.0, "n_fake": 10, "n_real": 10,
                                       "real_source": "x"})
     old_sha = ganzoo.get_config("tiny-dcgan")["weights"]["sha256"]
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     ganzoo.build("tiny-dcgan", seed=6).sampling_generator.save_weights(
         run_dir / "generator.weights.h5")
-    config = zoo.publish(run_dir, "tiny-dcgan")
+    config = publish.publish(run_dir, "tiny-dcgan")
     assert "quality" not in config
     assert config["previous_quality"]["fid"] == 99.0
     assert config["previous_quality"]["weights_sha256"] == old_sha

@@ -16,6 +16,9 @@ import json
 
 import numpy as np
 
+from ganzoo.files import atomic_write_text, sha256_of
+from ganzoo.registry import shipped_folder, shipped_json, shipped_names, verified_shipped_file
+
 EVALUATOR_DIR = "evaluators"
 
 
@@ -50,27 +53,19 @@ def classifier_network(image_shape, num_classes, base_filters=32, dropout=0.3):
 
 
 def _evaluator_dir():
-    from ganzoo.zoo import shipped_folder
-
     return shipped_folder(EVALUATOR_DIR)
 
 
 def list_evaluators():
-    from ganzoo.zoo import shipped_names
-
     return shipped_names(EVALUATOR_DIR)
 
 
 def evaluator_config(name):
-    from ganzoo.zoo import shipped_json
-
     return shipped_json(EVALUATOR_DIR, name, EvaluatorError, "evaluator")
 
 
 def load_evaluator(name):
     """(keras.Model, config) of a shipped evaluator, weights checked by SHA-256."""
-    from ganzoo.zoo import verified_shipped_file
-
     config = evaluator_config(name)
     path = verified_shipped_file(EVALUATOR_DIR, config["weights"]["file"],
                                  config["weights"]["sha256"], EvaluatorError,
@@ -207,8 +202,6 @@ def publish_evaluator(name, data, epochs=None, seed=0, labels=None):
     import os
     import time
 
-    from ganzoo.training import atomic_write_text
-    from ganzoo.zoo import sha256_of
 
     recipe = RECIPES[name]
     epochs = epochs or recipe["epochs"]

@@ -19,6 +19,9 @@ import os
 
 import numpy as np
 
+from ganzoo.files import atomic_write_text, sha256_of
+from ganzoo.registry import shipped_folder, shipped_json, shipped_names, verified_shipped_file
+
 REFERENCE_DIR = "reference"
 
 
@@ -27,28 +30,20 @@ class ReferenceError(FileNotFoundError):
 
 
 def _reference_dir():
-    from ganzoo.zoo import shipped_folder
-
     return shipped_folder(REFERENCE_DIR)
 
 
 def list_references():
-    from ganzoo.zoo import shipped_names
-
     return shipped_names(REFERENCE_DIR)
 
 
 def reference_config(name):
-    from ganzoo.zoo import shipped_json
-
     return shipped_json(REFERENCE_DIR, name, ReferenceError, "FID reference statistics")
 
 
 def load_reference(name):
     """(mu, sigma, count, config) of a shipped reference, its file checked against the
     recorded SHA-256."""
-    from ganzoo.zoo import verified_shipped_file
-
     config = reference_config(name)
     path = verified_shipped_file(REFERENCE_DIR, config["file"], config["sha256"],
                                  ReferenceError, "Reference statistics")
@@ -72,8 +67,6 @@ def build_reference(name, source, image_shape, num, *, split="train", seed=0, da
     from ganzoo.metrics.inception import FEATURE_DIM
     from ganzoo.metrics.kid import kernel_inception_distance
     from ganzoo.metrics.precision_recall import precision_recall
-    from ganzoo.training import atomic_write_text
-    from ganzoo.zoo import sha256_of
 
     if floor not in FLOORS:
         raise ValueError(f"floor must be one of {FLOORS}, got {floor!r}.")
@@ -125,7 +118,6 @@ def measure_split_floor(name, source, split, num, *, seed=0, data_dir=None, batc
     from ganzoo.metrics import real_features
     from ganzoo.metrics.fid import FeatureStatistics, frechet_distance
     from ganzoo.metrics.inception import FEATURE_DIM
-    from ganzoo.training import atomic_write_text
 
     mu, sigma, count, config = load_reference(name)
     features = real_features(source, tuple(config["image_shape"]), num, batch_size, seed,

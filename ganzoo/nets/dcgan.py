@@ -10,7 +10,7 @@ Weights start from N(0, 0.02) as in the paper.
 import keras
 from keras import layers
 
-from ganzoo.gan import check_count
+from ganzoo.checks import check_count
 from ganzoo.nets.conditioning import class_head, label_map, with_label_embedding
 
 

@@ -6,7 +6,7 @@ import math
 import keras
 from keras import layers
 
-from ganzoo.gan import check_count
+from ganzoo.checks import check_count
 from ganzoo.nets.conditioning import class_head, with_label_embedding
 
 

@@ -104,7 +104,7 @@ class CycleGAN(ImageTranslator):
                 "identity_weight": self.identity_weight, "pool_size": self.pool_size}
 
     @classmethod
-    def from_zoo_config(cls, config, **kwargs):
+    def from_zoo_config(cls, config, seed=None):
         """Networks from a zoo config: domain A images `source_shape`, B `image_shape`."""
         shape_a, shape_b = tuple(config["source_shape"]), tuple(config["image_shape"])
         networks = [
@@ -117,7 +117,7 @@ class CycleGAN(ImageTranslator):
             build_image_network("discriminator", config["discriminator"], image_shape=shape_b,
                                 name="discriminator_b"),
         ]
-        return cls(*networks, **kwargs)
+        return cls(*networks, **cls.zoo_options(config, seed))
 
     @property
     def discriminator_networks(self):

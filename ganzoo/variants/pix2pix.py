@@ -39,14 +39,14 @@ class Pix2Pix(ImageTranslator):
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator)}
 
     @classmethod
-    def from_zoo_config(cls, config, **kwargs):
+    def from_zoo_config(cls, config, seed=None):
         """Networks from a zoo config: `source_shape` (A) -> `image_shape` (B)."""
         source, target = tuple(config["source_shape"]), tuple(config["image_shape"])
         generator = build_image_network("generator", config["generator"],
                                         source_shape=source, target_shape=target)
         discriminator = build_image_network("discriminator", config["discriminator"],
                                             image_shape=target, condition_shape=source)
-        return cls(generator, discriminator, **kwargs)
+        return cls(generator, discriminator, **cls.zoo_options(config, seed))
 
     @property
     def discriminator_networks(self):

@@ -5,7 +5,8 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.gan import GAN, check_count
+from ganzoo.checks import check_count
+from ganzoo.gan import GAN
 
 GENERATOR_LOSSES = {"non_saturating": losses.generator_non_saturating,
                     "minimax": losses.generator_minimax}

@@ -22,7 +22,8 @@ import keras
 import tensorflow as tf
 
 from ganzoo import losses
-from ganzoo.gan import GAN, check_count
+from ganzoo.checks import check_count
+from ganzoo.gan import GAN
 
 
 class _Critic(GAN):

@@ -88,11 +88,11 @@ def test_evaluate_quality_errors(tiny_model, tmp_zoo):
     with pytest.raises(ValueError, match="Unknown metric.*'is'"):
         evaluate_quality(tiny_model, "x", metrics=["fid", "is"])
     with pytest.raises(ValueError, match="compare with real images"):
-        tiny_model.evaluate_quality(metrics=["kid"])
+        evaluate_quality(tiny_model, metrics=["kid"])
     with pytest.raises(ValueError, match="names no evaluator"):
-        tiny_model.evaluate_quality(metrics=["cls"])
+        evaluate_quality(tiny_model, metrics=["cls"])
     with pytest.raises(classifier.EvaluatorError, match="No evaluator named 'nope'"):
-        tiny_model.evaluate_quality(metrics=["cls"], evaluator="nope")
+        evaluate_quality(tiny_model, metrics=["cls"], evaluator="nope")
     with pytest.raises(ValueError, match="either real data .* or a reference"):
         evaluate_quality(tiny_model, "faces.zip", metrics=["fid"], reference="anime-faces")
 

@@ -1,0 +1,135 @@
+"""The maintainers' write path: ship a finished training run as a zoo entry (its generator
+weights under pretrained/, their SHA-256 and the training record in the entry's config) and
+record measured quality. `ganzoo publish` and `ganzoo evaluate --record` call these; users
+never need them. Every file is written to a temporary name and renamed."""
+import json
+import os
+from pathlib import Path
+
+from ganzoo.files import atomic_write_text, sha256_of
+from ganzoo.registry import config_path, get_config, zoo_root
+from ganzoo.training import read_run_config, read_state
+
+
+def write_float16_copy(source, target):
+    """Copies a Keras .weights.h5 file with its float32 arrays stored as float16: half the
+    bytes for large entries. Loading casts them back into the float32 variables (Keras
+    assigns with the variable's dtype); the entry's quality must be measured on the copy."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(source, "r") as src, h5py.File(target, "w") as dst:
+        def copy(name, item):
+            if isinstance(item, h5py.Group):
+                group = dst.require_group(name)
+            else:
+                data = item[()]
+                group = dst.create_dataset(
+                    name, data=data.astype(np.float16) if data.dtype == np.float32 else data)
+            group.attrs.update(item.attrs)
+
+        dst.attrs.update(src.attrs)
+        src.visititems(copy)
+
+
+def publish(run_dir, name, record=None, float16=False, replace=None):
+    """Copies a finished run's generator weights into pretrained/<name>/ and records their
+    SHA-256 (and `record`, e.g. training facts and quality) in the entry's config.
+    `float16=True` stores them at half precision (`write_float16_copy`).
+    Quality numbers measured on earlier weights no longer describe the entry: they are
+    dropped (kept under "previous_quality" for the record) unless `record` brings new ones.
+    `replace`: whole sections to set (e.g. the run's "discriminator"), where `record`'s
+    sections are merged into the existing ones."""
+    config = {**get_config(name), **(replace or {})}
+    source = Path(run_dir) / "generator.weights.h5"
+    target_rel = f"{name}/generator.weights.h5"
+    target = zoo_root() / "pretrained" / target_rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Temp file + rename for both files, so an interrupted publish never leaves an entry
+    # whose weights and recorded SHA-256 disagree.
+    tmp = target.with_name(f".{os.getpid()}.tmp.weights.h5")
+    if float16:
+        write_float16_copy(source, tmp)
+    else:
+        tmp.write_bytes(source.read_bytes())
+    os.replace(tmp, target)
+    previous = config.get("weights") or {}
+    config["weights"] = {"file": target_rel, "sha256": sha256_of(target),
+                         "bytes": target.stat().st_size}
+    if float16:
+        config["weights"]["stored_as"] = "float16"
+    if previous.get("sha256") != config["weights"]["sha256"] and "quality" in config:
+        config["previous_quality"] = {"weights_sha256": previous.get("sha256"),
+                                      **config.pop("quality")}
+    for section, values in (record or {}).items():  # e.g. {"training": {...}}
+        config.setdefault(section, {}).update(values)
+    atomic_write_text(config_path(name), json.dumps(config, indent=2) + "\n")
+    return config
+
+
+# The sections of a run's config that make the weights what they are: a run must match the
+# entry on the first group (else the weights do not fit it) and its recipe replaces the second.
+_ARCHITECTURE = ("variant", "latent_dim", "image_shape", "source_shape", "target_shape",
+                 "generator", "num_classes", "class_names")
+_RECIPE = ("discriminator", "objective", "ema_decay", "optimizers")
+
+
+def publish_run(run_dir, name, float16=False, notes=None):
+    """`publish` a finished `ganzoo train` run as entry `name`, with its training record
+    (steps, images seen, wall time, precision and the command that reproduces it) built from
+    the run's config.json and state.json. The run's recipe (discriminator, objective,
+    optimizers, EMA) replaces the entry's, so the config describes how the weights were made;
+    a run whose generator architecture differs from the entry's is refused."""
+    run_config, state = read_run_config(run_dir), read_state(run_dir)
+    if not run_config or not state.get("step"):
+        raise FileNotFoundError(f"{run_dir} is not a finished ganzoo training run (it needs "
+                                f"config.json and state.json with a step count).")
+    entry = get_config(name)
+    for key in _ARCHITECTURE:
+        if run_config.get(key) != entry.get(key):
+            raise ValueError(
+                f"Run {run_dir} does not match entry {name}: {key} is "
+                f"{run_config.get(key)!r} in the run, {entry.get(key)!r} in the entry; its "
+                f"weights would not load. Edit zoo_configs/{name}.json first.")
+    run = run_config.get("run", {})
+    steps = state["step"]
+    batch_size = run.get("batch_size", run_config.get("training", {}).get("batch_size"))
+    seed = run.get("seed", run.get("data_seed"))  # runs before "seed" was recorded
+    command = [f"ganzoo train {name}", f"--data {run.get('data', entry['data']['source'])}",
+               f"--steps {steps}"]
+    precision = run.get("precision", "float32")
+    options = {"seed": seed, "split": run.get("split"), "batch_size": batch_size,
+               "strategy": run.get("strategy"), "precision": precision}
+    defaults = {"batch_size": entry.get("training", {}).get("batch_size"),
+                "strategy": "default", "precision": "float32"}  # flags left out when default
+    command += [f"--{flag} {value}" for flag, value in options.items()
+                if value not in (None, defaults.get(flag))]
+    record = {"steps": steps, "batch_size": batch_size,
+              "images_seen": state.get("images_seen"),
+              "wall_time_s": round(state.get("wall_time_s", 0.0), 1),
+              "seconds_per_step": round(state.get("wall_time_s", 0.0) / steps, 3),
+              "precision": precision,
+              "command": " ".join(command) + f" --out runs/{name}"}
+    if notes:
+        record["notes"] = notes
+    recipe = {key: run_config[key] for key in _RECIPE if key in run_config}
+    return publish(run_dir, name, {"training": record}, float16=float16, replace=recipe)
+
+
+def record_quality(name, results):
+    """Merges evaluation results into the entry's config under "quality" (atomically).
+    FID-family results depend on the sample counts and the real set, so each protocol is also
+    kept under quality["by_protocol"]["<n_fake> vs <n_real> <real_source>"]: recording a
+    10,000-sample FID does not erase the 2,000-sample one."""
+    config = get_config(name)
+    quality = config.setdefault("quality", {})
+    for key, value in results.items():
+        if key != "entry":
+            quality[key] = value
+    if "n_fake" in results and "fid" in results:
+        protocol = f"{results['n_fake']} vs {results['n_real']} {results['real_source']}"
+        inception = {key: value for key, value in results.items()
+                     if key not in ("entry", "classifier", "parzen")}
+        quality.setdefault("by_protocol", {})[protocol] = inception
+    atomic_write_text(config_path(name), json.dumps(config, indent=2) + "\n")
+    return config
