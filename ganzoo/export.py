@@ -70,9 +70,9 @@ def checked_input(tensor, shape, name):
     wanted = ",".join(str(d) for d in shape)
     got = tf.strings.reduce_join(tf.strings.as_string(tf.shape(tensor)[1:]), separator=",")
     check = tf.debugging.assert_equal(
-        got, wanted, message=f"input '{name}' must have shape [batch, {wanted}] (x: the shape sent, "
-                           f"after the batch axis)",
-        summarize=8)
+        got, wanted, summarize=8,
+        message=f"input {name} must have shape [batch, {wanted}] (x: the shape sent, after "
+                f"the batch axis)")
     with tf.control_dependencies([check]):
         return tf.identity(tensor)
 
@@ -83,11 +83,11 @@ def checked_labels(labels, batch, num_classes):
 
     checks = [
         tf.debugging.assert_equal(tf.shape(labels), tf.reshape(batch, [1]), message=(
-            "input 'labels' must hold one label per z row; got shapes (labels, batch):")),
+            "input labels must hold one label per z row; got shapes (labels, batch):")),
         tf.debugging.assert_less(labels, num_classes, message=(
-            f"input 'labels' must be class indices in [0, {num_classes - 1}]")),
+            f"input labels must be class indices in [0, {num_classes - 1}]")),
         tf.debugging.assert_non_negative(labels, message=(
-            f"input 'labels' must be class indices in [0, {num_classes - 1}]")),
+            f"input labels must be class indices in [0, {num_classes - 1}]")),
     ]
     with tf.control_dependencies(checks):
         return tf.identity(labels)

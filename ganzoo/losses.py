@@ -200,11 +200,13 @@ def pix2pix_discriminator(real_logits, fake_logits):
     return 0.5 * discriminator_cross_entropy(real_logits, fake_logits)
 
 
-def pix2pix_generator(fake_logits, translated, targets, l1_weight=100.0):
+def pix2pix_generator(fake_logits, translated, targets, l1_weight=100.0, gan_weight=1.0):
     """Isola et al. 2017, Eq. 4: G minimises the (non-saturating) cGAN loss
-    -E[log D(x, G(x))] + lambda * E[|y - G(x)|_1], lambda = 100."""
-    return (generator_non_saturating(fake_logits)
-            + l1_weight * mean_absolute_error(translated, targets))
+    -E[log D(x, G(x))] + lambda * E[|y - G(x)|_1], lambda = 100 (`gan_weight` 0 is the
+    paper's L1-only baseline). Returns (total, cGAN term, L1 term)."""
+    gan_term = generator_non_saturating(fake_logits)
+    l1_term = mean_absolute_error(translated, targets)
+    return gan_weight * gan_term + l1_weight * l1_term, gan_term, l1_term
 
 
 def cyclegan_discriminator(real_outputs, fake_outputs):

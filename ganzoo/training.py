@@ -73,8 +73,8 @@ def restore(run_dir):
         try:
             model = keras.models.load_model(path)
         except Exception as error:  # a truncated or otherwise damaged file
-            failures.append(f"{path} ({path.stat().st_size:,} bytes: "
-                            f"{str(error).splitlines()[0] if str(error) else type(error).__name__})")
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            failures.append(f"{path} ({path.stat().st_size:,} bytes: {reason})")
             continue
         if failures:
             os.replace(run_dir / CHECKPOINT, run_dir / DAMAGED_CHECKPOINT)

@@ -87,3 +87,40 @@ def run_cli(*args, env_extra=None, cwd=None):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
     return subprocess.run([sys.executable, "-m", "ganzoo.cli", *args], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=600)
+
+
+# Tiny image-to-image entries (pix2pix, CycleGAN) shared by the translation tests.
+PIX2PIX = {
+    "name": "tiny-pix2pix", "variant": "pix2pix", "domain_names": ["edges", "face"],
+    "source_shape": [16, 16, 1], "image_shape": [16, 16, 3],
+    "generator": {"type": "unet", "base_filters": 8},
+    "discriminator": {"type": "patchgan", "base_filters": 8, "layers_count": 1},
+    "objective": {"l1_weight": 100.0},
+    "optimizers": {name: {"class_name": "Adam", "config": {"learning_rate": 1e-3, "beta_1": 0.5}}
+                   for name in ("d", "g")},
+    "data": {"pairs": "edges", "split": "train[:75%]", "test_split": "train[75%:]"},
+    "training": {"batch_size": 4, "checkpoint_every": 2},
+}
+CYCLEGAN = {
+    "name": "tiny-cyclegan", "variant": "cyclegan", "domain_names": ["red", "blue"],
+    "source_shape": [16, 16, 3], "image_shape": [16, 16, 3],
+    "generator": {"type": "resnet", "base_filters": 4, "blocks": 1},
+    "discriminator": {"type": "patchgan", "base_filters": 4, "layers_count": 1},
+    "objective": {"pool_size": 3},
+    "optimizers": {"g": {"class_name": "Adam", "config": {"beta_1": 0.5, "learning_rate": {
+        "class_name": "ConstantThenLinearDecay", "registered_name":
+        "ganzoo>ConstantThenLinearDecay", "config": {"initial": 2e-4, "constant_steps": 2,
+                                                     "decay_steps": 4}}}}},
+    "data": {"pairs": "unpaired", "labels": "tags.csv:hair", "domains": ["red", "blue"],
+             "split": "train[:75%]", "test_split": "train[75%:]"},
+    "training": {"batch_size": 2, "checkpoint_every": 2},
+}
+
+
+def build_translator(config, seed=0):
+    keras.utils.set_random_seed(seed)
+    return zoo.build(json.loads(json.dumps(config)), seed=seed)
+
+
+def blob_faces(n=8, seed=0):
+    return blob_images(n, seed=seed).astype(np.float32) / 127.5 - 1.0

@@ -41,6 +41,15 @@ def test_train_resume_and_export(env, tmp_path):
     assert second.returncode == 0, second.stderr
     assert "Resuming" in second.stdout and "from step 3" in second.stdout
     assert json.loads((run / "state.json").read_text())["step"] == 5
+    assert "did not fully read" not in first.stderr + second.stderr
+    # A resume must not silently change the batches, noise or data it was started with.
+    changed = run_cli("train", "tiny-dcgan", "--data", str(tmp_path), "--steps", "7", "--out",
+                      str(run), "--batch_size", "4", "--seed", "9", env_extra=env)
+    assert changed.returncode == 2 and "Traceback" not in changed.stderr
+    for difference in ("--batch_size 4 (the run has 8)", "--seed 9 (the run has None)",
+                       f"--data {tmp_path} (the run has {data})"):
+        assert difference in changed.stderr, changed.stderr
+    assert json.loads((run / "state.json").read_text())["step"] == 5
     exported = run_cli("export", "tiny-dcgan", "--run", str(run), "--out",
                        str(tmp_path / "models"), env_extra=env)
     assert exported.returncode == 0, exported.stderr
@@ -67,6 +76,39 @@ def test_train_resume_and_export(env, tmp_path):
                      env_extra=env)
     assert scored.returncode != 0 and "no-such-reference" in scored.stderr, scored.stderr
     assert "give the real data" not in scored.stderr and "Traceback" not in scored.stderr
+
+
+def test_unreadable_checkpoints_are_never_overwritten(env, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("checkpoint.keras", "checkpoint.prev.keras"):
+        (run / name).write_bytes(b"")
+    result = run_cli("train", "tiny-dcgan", "--data", str(tmp_path), "--steps", "2", "--out",
+                     str(run), env_extra=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "none can be read" in result.stderr and "checkpoint.prev.keras (0 bytes" in \
+        result.stderr
+    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.keras",
+                                                      "checkpoint.prev.keras"]
+    assert all((run / p).stat().st_size == 0 for p in ("checkpoint.keras",
+                                                        "checkpoint.prev.keras"))
+
+
+@pytest.mark.parametrize("args,message", [
+    (("train", "tiny-dcgan", "--data", "d", "--steps", "0"), "--steps: must be a positive"),
+    (("train", "tiny-dcgan", "--data", "d", "--batch_size", "0"), "--batch_size: must be a "),
+    (("train", "tiny-dcgan", "--data", "d", "--checkpoint_every", "-1"),
+     "--checkpoint_every: must be a positive integer, got -1"),
+    (("sample", "tiny-dcgan", "--cols", "0"), "--cols: must be a positive integer"),
+    (("sample", "tiny-dcgan", "--seed", "-2"), "--seed: must be an integer >= 0"),
+    (("sample", "tiny-dcgan", "--num", "1000000000"), "would make a grid of 715.3 GiB"),
+    (("evaluate", "tiny-dcgan", "--num", "x"), "--num: must be a positive integer, got 'x'"),
+    (("sample",), "the following arguments are required: NAME"),
+])
+def test_out_of_range_flags_are_refused_before_any_work(env, args, message):
+    result = run_cli(*args, env_extra=env)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("args,message", [

@@ -129,6 +129,12 @@ def test_tfds_missing_dataset_says_how_to_fix(tmp_path):
         image_dataset("tfds:mnist", (32, 32, 1), 4, data_dir=str(tmp_path))
 
 
+def test_unknown_tfds_name_is_one_short_line():
+    with pytest.raises(DataError, match="no dataset named 'mnistt'; did you mean mnist") as error:
+        image_dataset("tfds:mnistt", (32, 32, 1), 4)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 300  # not the catalogue
+
+
 def test_npz_splits_slice_like_tfds(tmp_path):
     x = blob_images(10, size=16, channels=1)[..., 0]
     np.savez(tmp_path / "m.npz", x_train=x, y_train=np.arange(10), x_test=x[:4],

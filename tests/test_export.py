@@ -77,3 +77,18 @@ def test_non_empty_target_needs_overwrite(tiny_model, exported):
 def test_bad_version(tiny_model, tmp_path):
     with pytest.raises(ValueError, match="version must be a positive integer"):
         ganzoo.export(tiny_model, tmp_path, version=0)
+
+
+def test_wrong_request_shape_is_refused_by_name(exported):
+    signature = tf.saved_model.load(str(exported)).signatures["serving_default"]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"input z must have shape \[batch, 8\]"):
+        signature(z=tf.zeros([2, 7]))
+
+
+def test_export_into_a_file_is_refused(tiny_model, tmp_path):
+    existing = tmp_path / "grid.png"
+    existing.write_bytes(b"not a directory")
+    with pytest.raises(NotADirectoryError, match="is a file, not a directory"):
+        ganzoo.export(tiny_model, existing, name="tiny")
+    assert existing.read_bytes() == b"not a directory"

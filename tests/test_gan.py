@@ -148,3 +148,14 @@ def test_fit_with_wrong_image_shape_says_what_was_expected(tiny_model):
 def test_invalid_ema_decay(tiny_model):
     with pytest.raises(ValueError, match="ema_decay must be in"):
         type(tiny_model)(tiny_model.generator, tiny_model.discriminator, ema_decay=1.5)
+
+
+def test_iter_samples_streams_exactly_what_sample_returns(tiny_model):
+    streamed = list(tiny_model.iter_samples(10, seed=4, batch_size=4))
+    assert [len(batch) for batch in streamed] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate(streamed), tiny_model.sample(10, seed=4))
+
+
+def test_a_sample_too_large_for_memory_is_refused_with_its_size(tiny_model):
+    with pytest.raises(ValueError, match=r"10,000,000 samples .* 7\.5 GiB .*iter_samples"):
+        tiny_model.sample(10**7, seed=0)

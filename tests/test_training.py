@@ -55,7 +55,24 @@ def test_damaged_latest_checkpoint_falls_back_to_previous(tiny_model, tiny_datas
     _fit(tiny_model, tiny_dataset, 4, tmp_path)
     (tmp_path / "checkpoint.keras").write_bytes(b"truncated")
     assert training.restore(tmp_path).train_steps == 2
+    # The damaged file is kept aside, so the next save cannot rotate it over the good one.
+    assert (tmp_path / "checkpoint.damaged.keras").read_bytes() == b"truncated"
+    assert not (tmp_path / "checkpoint.keras").exists()
+    assert training.restore(tmp_path).train_steps == 2
     assert training.restore(tmp_path / "empty") is None
+
+
+def test_unreadable_checkpoints_are_refused_and_kept(tiny_model, tiny_dataset, tmp_path):
+    _fit(tiny_model, tiny_dataset, 4, tmp_path)
+    for name in ("checkpoint.keras", "checkpoint.prev.keras"):
+        (tmp_path / name).write_bytes(b"")  # both truncated
+    with pytest.raises(training.CheckpointError) as error:
+        training.restore(tmp_path)
+    message = str(error.value)
+    assert "checkpoint.keras (0 bytes" in message and "checkpoint.prev.keras (0 bytes" in message
+    assert "Nothing was changed" in message
+    assert [(tmp_path / n).stat().st_size for n in ("checkpoint.keras",
+                                                     "checkpoint.prev.keras")] == [0, 0]
 
 
 class _PoisonAfter(keras.callbacks.Callback):

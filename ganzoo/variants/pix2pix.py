@@ -73,8 +73,7 @@ class Pix2Pix(ImageTranslator):
                 self.descend(d_tape, d_loss, self.discriminator, self.d_optimizer)
             # G's step is judged by the updated D, as in the authors' code.
             fake_logits = self.discriminator([sources, translated], training=True)
-            g_gan = losses.generator_non_saturating(fake_logits)
-            g_l1 = losses.mean_absolute_error(translated, targets)
-            g_loss = self.gan_weight * g_gan + self.l1_weight * g_l1  # Eq. 4
+            g_loss, g_gan, g_l1 = losses.pix2pix_generator(  # Eq. 4
+                fake_logits, translated, targets, self.l1_weight, self.gan_weight)
         self.descend(g_tape, g_loss, self.generator, self.g_optimizer)
         return self.report(d_loss=d_loss, g_loss=g_loss, g_gan=g_gan, g_l1=g_l1)

@@ -111,6 +111,10 @@ def test_export_with_labels_matches_the_model(tmp_path):
     body = {"instances": [{"z": row, "labels": int(label)}
                           for row, label in zip(z.tolist(), labels)]}
     assert rest_predict(signature, body)["predictions"] == expected.tolist()
+    for bad, message in ((np.array([0, 3, 1]), r"class indices in \[0, 2\]"),
+                         (np.array([0, 1]), "one label per z row")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            signature(z=tf.constant(z), labels=tf.constant(bad, tf.int32))
 
 
 def test_acgan_loss_terms_by_hand():
@@ -144,3 +148,11 @@ def test_acgan_classifier_head_learns_a_separable_toy_set():
     _, class_logits = model.discriminator(images, training=False)
     assert (np.argmax(class_logits.numpy(), -1) == labels).mean() == 1.0
     assert history.history["real_class_accuracy"][-1] > 0.5
+
+
+def test_iter_samples_draws_the_same_labels_as_sample():
+    model = zoo.build(conditional_config("cgan"), seed=0)
+    streamed = np.concatenate(list(model.iter_samples(7, seed=1, batch_size=3)))
+    np.testing.assert_array_equal(streamed, model.sample(7, seed=1))
+    fixed = np.concatenate(list(model.iter_samples(5, labels="green", seed=1, batch_size=2)))
+    np.testing.assert_array_equal(fixed, model.sample(5, labels="green", seed=1))
