@@ -187,7 +187,8 @@ def import_tensorflow_quietly():
     """Imports TensorFlow with its start-up log (oneDNN, CPU features: written by C++ to
     file descriptor 2 before TF_CPP_MIN_LOG_LEVEL applies) held back; shown if the import
     fails. Later TensorFlow warnings are filtered by TF_CPP_MIN_LOG_LEVEL=2."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL"):  # unset or empty: the user chose nothing
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     if "tensorflow" in sys.modules:
         return
     import tempfile

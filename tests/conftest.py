@@ -84,7 +84,7 @@ def run_cli(*args, env_extra=None, cwd=None):
     """Runs `python -m ganzoo.cli ARGS` in a subprocess; returns CompletedProcess."""
     import subprocess
 
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env_extra or {}))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "ganzoo.cli", *args], capture_output=True,
                           text=True, env=env, cwd=cwd, timeout=600)
 
