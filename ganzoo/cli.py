@@ -79,7 +79,8 @@ def build_parser():
                               f"the shipped weights")
 
     command("list", "list the zoo's entries")
-    command("info", "print an entry's config (architecture, recipe, weights, quality)")
+    command("info", "print an entry's config (architecture, recipe, weights, quality) and "
+                    "its training record")
 
     sample = command("sample", "write a PNG grid of samples from an entry")
     sample.add_argument("--num", type=positive_int, default=64,
@@ -251,7 +252,10 @@ def cmd_list(args):
 def cmd_info(args):
     from ganzoo import registry
 
-    print(json.dumps(registry.get_config(args.name), indent=2))
+    config = registry.get_config(args.name)
+    record = registry.training_record(args.name)
+    print(json.dumps({**config, **({"training_record": record} if record else {})},
+                     indent=2))
 
 
 def check_grid_size(num, image_shape):
@@ -482,9 +486,11 @@ def cmd_publish(args):
     import_tensorflow_quietly()
     from ganzoo.publish import publish_run
 
+    from ganzoo.registry import training_record
+
     config = publish_run(args.run, args.name, float16=args.float16, notes=args.notes)
-    print(json.dumps({"weights": config["weights"], "training": config["training"]},
-                     indent=2))
+    print(json.dumps({"weights": config["weights"],
+                      "training_record": training_record(args.name)}, indent=2))
     print(f"Published {args.run} as {args.name}; measure it next: "
           f"ganzoo evaluate {args.name} --record")
 

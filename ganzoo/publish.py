@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 from ganzoo.files import atomic_write_text, sha256_of
-from ganzoo.registry import config_path, get_config, zoo_root
+from ganzoo.registry import (TRAINING_RECIPE, config_path, get_config, training_record,
+                             training_record_path, zoo_root)
 from ganzoo.training import read_run_config, read_state
 
 
@@ -33,13 +34,14 @@ def write_float16_copy(source, target):
 
 
 def publish(run_dir, name, record=None, float16=False, replace=None):
-    """Copies a finished run's generator weights into pretrained/<name>/ and records their
-    SHA-256 (and `record`, e.g. training facts and quality) in the entry's config.
-    `float16=True` stores them at half precision (`write_float16_copy`).
-    Quality numbers measured on earlier weights no longer describe the entry: they are
-    dropped (kept under "previous_quality" for the record) unless `record` brings new ones.
-    `replace`: whole sections to set (e.g. the run's "discriminator"), where `record`'s
-    sections are merged into the existing ones."""
+    """Copies a finished run's generator weights into pretrained/<name>/, records their
+    SHA-256 in the entry's config and writes `record` (how they were made: steps, images
+    seen, wall time, command, notes) as pretrained/<name>/training-record.json beside them.
+    The record's steps and batch size become the config's training recipe.
+    `float16=True` stores the weights at half precision (`write_float16_copy`).
+    Quality numbers measured on earlier weights no longer describe the entry: they leave the
+    config and are kept in the new record under "previous_quality".
+    `replace`: whole config sections to set (e.g. the run's "discriminator")."""
     config = {**get_config(name), **(replace or {})}
     source = Path(run_dir) / "generator.weights.h5"
     target_rel = f"{name}/generator.weights.h5"
@@ -58,11 +60,15 @@ def publish(run_dir, name, record=None, float16=False, replace=None):
                          "bytes": target.stat().st_size}
     if float16:
         config["weights"]["stored_as"] = "float16"
+    record = {"weights_sha256": config["weights"]["sha256"], **(record or {})}
     if previous.get("sha256") != config["weights"]["sha256"] and "quality" in config:
-        config["previous_quality"] = {"weights_sha256": previous.get("sha256"),
+        record["previous_quality"] = {"weights_sha256": previous.get("sha256"),
                                       **config.pop("quality")}
-    for section, values in (record or {}).items():  # e.g. {"training": {...}}
-        config.setdefault(section, {}).update(values)
+    elif (training_record(name) or {}).get("previous_quality"):  # same weights republished
+        record.setdefault("previous_quality", training_record(name)["previous_quality"])
+    recipe = {key: record[key] for key in TRAINING_RECIPE if key in record}
+    config["training"] = {**config.get("training", {}), **recipe}
+    atomic_write_text(training_record_path(name), json.dumps(record, indent=2) + "\n")
     atomic_write_text(config_path(name), json.dumps(config, indent=2) + "\n")
     return config
 
@@ -113,7 +119,7 @@ def publish_run(run_dir, name, float16=False, notes=None):
     if notes:
         record["notes"] = notes
     recipe = {key: run_config[key] for key in _RECIPE if key in run_config}
-    return publish(run_dir, name, {"training": record}, float16=float16, replace=recipe)
+    return publish(run_dir, name, record, float16=float16, replace=recipe)
 
 
 def record_quality(name, results):

@@ -141,6 +141,29 @@ def validate_config(config, path="<config>"):
     return config
 
 
+# How an entry's weights were made (steps, images seen, wall time, the reproducing command,
+# notes, the quality of the weights they replaced) lives beside them, not in the config.
+TRAINING_RECORD = "training-record.json"
+# The part of a config's "training" section that `ganzoo train` reads: the recipe.
+TRAINING_RECIPE = ("batch_size", "steps", "checkpoint_every")
+
+
+def training_record_path(name):
+    return zoo_root() / "pretrained" / name / TRAINING_RECORD
+
+
+def training_record(name):
+    """The entry's training record (a dict), or None for an entry without one."""
+    path = training_record_path(name)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
+                          f"column {error.colno}.") from None
+
+
 def verified_weights_path(config):
     """Path of the entry's weights file after checking it exists and matches its SHA-256."""
     weights = config.get("weights")

@@ -68,7 +68,8 @@ def test_train_resume_and_export(env, tmp_path):
     published = run_cli("publish", "tiny-dcgan", "--run", str(run), "--notes", "a test run",
                         env_extra=env)
     assert published.returncode == 0, published.stderr
-    training = json.loads(run_cli("info", "tiny-dcgan", env_extra=env).stdout)["training"]
+    training = json.loads(run_cli("info", "tiny-dcgan", env_extra=env).stdout)[
+        "training_record"]
     assert training["steps"] == 5 and training["notes"] == "a test run"
     assert training["command"].startswith(f"ganzoo train tiny-dcgan --data {data} --steps 5")
     samples = [tmp_path / "shipped.png", tmp_path / "run.png"]

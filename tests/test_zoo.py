@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ganzoo
-from ganzoo import publish, zoo
+from ganzoo import publish, registry, zoo
 
 
 def test_real_zoo_lists_dcgan_anime(monkeypatch):
@@ -98,8 +98,11 @@ def test_publish_copies_weights_and_records_checksum(tmp_zoo, tmp_path):
     run_dir.mkdir()
     model = ganzoo.build("tiny-dcgan", seed=5)
     model.sampling_generator.save_weights(run_dir / "generator.weights.h5")
-    config = publish.publish(run_dir, "tiny-dcgan", record={"training": {"steps": 7}})
+    config = publish.publish(run_dir, "tiny-dcgan", record={"steps": 7, "notes": "n"})
     assert config["training"]["steps"] == 7 and config["training"]["batch_size"] == 8
+    assert "notes" not in config["training"]  # the config keeps the recipe only
+    record = registry.training_record("tiny-dcgan")
+    assert record == {"weights_sha256": config["weights"]["sha256"], "steps": 7, "notes": "n"}
     assert ganzoo.get_config("tiny-dcgan")["weights"]["sha256"] == config["weights"]["sha256"]
     np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(2, seed=1),
                                   model.sample(2, seed=1))
@@ -145,7 +148,8 @@ def test_publish_run_records_how_the_weights_were_made(tmp_zoo, tmp_path):
     published = publish.publish_run(tmp_path / "run", "tiny-dcgan", notes="why")
     assert published["discriminator"] == {"type": "mlp", "hidden": [16]}  # replaced, not merged
     assert published["ema_decay"] == 0.5
-    training = published["training"]
+    training = registry.training_record("tiny-dcgan")
+    assert published["training"] == {"batch_size": 4, "steps": 7, "checkpoint_every": 2}
     assert training["command"] == ("ganzoo train tiny-dcgan --data faces.zip --steps 7 --seed 3 "
                                    "--batch_size 4 --precision mixed_bfloat16 --out runs/tiny-dcgan")
     assert (training["steps"], training["images_seen"], training["seconds_per_step"]) == (7, 28, 0.3)
@@ -190,6 +194,19 @@ def test_publishing_new_weights_retires_the_old_quality(tmp_zoo, tmp_path):
     ganzoo.build("tiny-dcgan", seed=6).sampling_generator.save_weights(
         run_dir / "generator.weights.h5")
     config = publish.publish(run_dir, "tiny-dcgan")
-    assert "quality" not in config
-    assert config["previous_quality"]["fid"] == 99.0
-    assert config["previous_quality"]["weights_sha256"] == old_sha
+    assert "quality" not in config and "previous_quality" not in config
+    previous = registry.training_record("tiny-dcgan")["previous_quality"]
+    assert previous["fid"] == 99.0 and previous["weights_sha256"] == old_sha
+
+
+def test_every_shipped_entry_has_a_recipe_config_and_a_record_beside_its_weights():
+    """Configs hold architecture, recipe, weights hash and quality; how the weights were made
+    is pretrained/<name>/training-record.json, naming the weights it describes."""
+    for name in registry.list_models():
+        config = registry.get_config(name)
+        assert set(config.get("training", {})) <= set(registry.TRAINING_RECIPE), name
+        assert "previous_quality" not in config and "objective_note" not in config, name
+        record = registry.training_record(name)
+        if config.get("weights"):
+            assert record["weights_sha256"] == config["weights"]["sha256"], name
+            assert record["command"].startswith(f"ganzoo train {name} "), name
