@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import time
+import zipfile
 from pathlib import Path
 
 import keras
@@ -70,9 +71,13 @@ def restore(run_dir):
         path = run_dir / name
         if not path.exists():
             continue
+        if not zipfile.is_zipfile(path):  # Keras would call this "File not found"
+            failures.append(f"{path} ({path.stat().st_size:,} bytes: not a complete .keras zip "
+                            f"archive, i.e. truncated or damaged)")
+            continue
         try:
             model = keras.models.load_model(path)
-        except Exception as error:  # a truncated or otherwise damaged file
+        except Exception as error:  # a damaged archive
             reason = (str(error).splitlines() or [type(error).__name__])[0]
             failures.append(f"{path} ({path.stat().st_size:,} bytes: {reason})")
             continue

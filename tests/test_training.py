@@ -53,10 +53,11 @@ def test_resume_continues_with_optimizer_state(tiny_model, tiny_dataset, tmp_pat
 
 def test_damaged_latest_checkpoint_falls_back_to_previous(tiny_model, tiny_dataset, tmp_path):
     _fit(tiny_model, tiny_dataset, 4, tmp_path)
-    (tmp_path / "checkpoint.keras").write_bytes(b"truncated")
+    latest = (tmp_path / "checkpoint.keras").read_bytes()
+    (tmp_path / "checkpoint.keras").write_bytes(latest[:len(latest) // 2])  # cut mid-write
     assert training.restore(tmp_path).train_steps == 2
     # The damaged file is kept aside, so the next save cannot rotate it over the good one.
-    assert (tmp_path / "checkpoint.damaged.keras").read_bytes() == b"truncated"
+    assert (tmp_path / "checkpoint.damaged.keras").read_bytes() == latest[:len(latest) // 2]
     assert not (tmp_path / "checkpoint.keras").exists()
     assert training.restore(tmp_path).train_steps == 2
     assert training.restore(tmp_path / "empty") is None
@@ -71,6 +72,7 @@ def test_unreadable_checkpoints_are_refused_and_kept(tiny_model, tiny_dataset, t
     message = str(error.value)
     assert "checkpoint.keras (0 bytes" in message and "checkpoint.prev.keras (0 bytes" in message
     assert "Nothing was changed" in message
+    assert "truncated or damaged" in message and "File not found" not in message
     assert [(tmp_path / n).stat().st_size for n in ("checkpoint.keras",
                                                      "checkpoint.prev.keras")] == [0, 0]
 
