@@ -13,6 +13,7 @@ import tensorflow as tf
 from keras import ops
 
 from ganzoo.adversarial import AdversarialModel
+from ganzoo.augment import diff_augment, parse_policy
 from ganzoo.checks import check_count, check_seed, format_bytes
 from ganzoo.export import checked_input, checked_labels
 from ganzoo.images import to_uint8
@@ -46,8 +47,10 @@ class GAN(AdversarialModel):
     discriminator_conditioning = None
 
     def __init__(self, generator, discriminator, ema_decay=None, seed=None, num_classes=None,
-                 class_names=None, **kwargs):
+                 class_names=None, augment=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
+        # DiffAugment policy (ganzoo.augment): what D sees of every real and generated image.
+        self.augment_policy = parse_policy(augment)
         if isinstance(generator, dict):
             generator = keras.saving.deserialize_keras_object(generator)
         if isinstance(discriminator, dict):
@@ -117,6 +120,7 @@ class GAN(AdversarialModel):
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             ema_decay=self.ema_decay,
+            augment=",".join(self.augment_policy) or None,
             num_classes=self.num_classes,
             class_names=self.class_names,
         )
@@ -146,7 +150,7 @@ class GAN(AdversarialModel):
         discriminator = build_network("discriminator", discriminator_spec,
                                       latent_dim=latent_dim, image_shape=image_shape)
         return cls(generator, discriminator, ema_decay=config.get("ema_decay"),
-                   num_classes=num_classes, class_names=config.get("class_names"),
+                   augment=config.get("augment"), num_classes=num_classes, class_names=config.get("class_names"),
                    **cls.zoo_options(config, seed))
 
     @property
@@ -189,13 +193,25 @@ class GAN(AdversarialModel):
             lambda n: keras.random.randint((n,), 0, self.num_classes, dtype="int32",
                                            seed=self.seed_generator), batch_size)
 
+    def seen_by_discriminator(self, images):
+        """What D is shown of a batch: the images through the DiffAugment policy (Zhao et al.
+        2020: real and generated alike, in both players' steps), or unchanged without one."""
+        if not self.augment_policy:
+            return images
+        batch = tf.shape(images)[0]
+        return diff_augment(images, self.augment_policy, lambda tail: self.draw_per_example(
+            lambda n: keras.random.uniform((n, *tail), seed=self.seed_generator), batch))
+
     def discriminator_step(self, real_images, objective, real_labels=None, fake_labels=None):
         """Step 1 of the GAN algorithm: G fixed, one optimizer step of D (or the critic) on
         `objective(real_outputs, fake_outputs, real_images, fake_images)`, fresh z (and the
         given labels for conditional models). The objective returns the loss, or a dict
-        with the loss under "loss" plus values to report; this returns what it returned."""
+        with the loss under "loss" plus values to report; this returns what it returned.
+        With an augment policy, D and the objective see the augmented images."""
         fake_images = self.synthesize(self.sample_latent(tf.shape(real_images)[0]),
                                       fake_labels, training=True)
+        real_images = self.seen_by_discriminator(real_images)
+        fake_images = self.seen_by_discriminator(fake_images)
         with tf.GradientTape() as tape:
             real_outputs = self.discriminate(real_images, real_labels, training=True)
             fake_outputs = self.discriminate(fake_images, fake_labels, training=True)
@@ -208,8 +224,8 @@ class GAN(AdversarialModel):
         """Step 2: D fixed, one optimizer step of G on `objective(fake_outputs, fake_images)`
         for a fresh batch of z (and `fake_labels`); then the EMA generator follows."""
         with tf.GradientTape() as tape:
-            fake_images = self.synthesize(self.sample_latent(batch_size), fake_labels,
-                                          training=True)
+            fake_images = self.seen_by_discriminator(self.synthesize(
+                self.sample_latent(batch_size), fake_labels, training=True))
             loss = objective(self.discriminate(fake_images, fake_labels, training=True),
                              fake_images)
         self.descend(tape, loss, self.generator, self.g_optimizer)

@@ -46,6 +46,19 @@ def least_squares_generator(fake_outputs, c=0.0):
     return 0.5 * ops.mean(ops.square(_f32(fake_outputs) - c))
 
 
+# ---------------------------------------------------------------------------- hinge
+def hinge_discriminator(real_logits, fake_logits):
+    """Lim & Ye 2017 (Geometric GAN, Eq. 9) and Miyato et al. 2018 (SNGAN, Eq. 16): D
+    minimises E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]."""
+    return (ops.mean(ops.relu(1.0 - _f32(real_logits)))
+            + ops.mean(ops.relu(1.0 + _f32(fake_logits))))
+
+
+def hinge_generator(fake_logits):
+    """Lim & Ye 2017 and Miyato et al. 2018 (Eq. 17): G minimises -E[D(G(z))]."""
+    return -ops.mean(_f32(fake_logits))
+
+
 # ---------------------------------------------------------------------- Wasserstein
 def wasserstein_critic(real_outputs, fake_outputs):
     """Arjovsky et al. 2017, Algorithm 1 (and Gulrajani et al. 2017, Eq. 3 without the

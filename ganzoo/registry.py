@@ -135,6 +135,10 @@ def validate_config(config, path="<config>"):
                 or not re.fullmatch(r"[0-9a-f]{64}", str(weights.get("sha256"))):
             fail("weights", "must be null or an object with 'file' (path under pretrained/) "
                             "and 'sha256' (64 hex digits)")
+    augment = config.get("augment")
+    if augment is not None and not isinstance(augment, str):
+        fail("augment", f"must be a DiffAugment policy such as \"color,translation,cutout\", "
+                        f"got {augment!r}")
     for field in ("objective", "optimizers", "data", "training"):
         if field in config and not isinstance(config[field], dict):
             fail(field, f"must be an object, got {config[field]!r}")

@@ -128,3 +128,10 @@ def test_f_divergence_table(name):
 def test_unknown_f_divergence_lists_the_known_ones():
     with pytest.raises(ValueError, match="Unknown f-divergence 'tv'.*jensen_shannon"):
         losses.fgan_discriminator(np.zeros(2), np.zeros(2), "tv")
+
+
+def test_hinge_losses_by_hand():
+    real, fake = np.array([2.0, 0.5, -1.0]), np.array([-2.0, 0.0, 1.5])
+    # D: mean(max(0, 1 - real)) + mean(max(0, 1 + fake)) = (0 + 0.5 + 2) / 3 + (0 + 1 + 2.5) / 3
+    assert float(losses.hinge_discriminator(real, fake)) == pytest.approx(2.5 / 3 + 3.5 / 3)
+    assert float(losses.hinge_generator(fake)) == pytest.approx(-(-2.0 + 0.0 + 1.5) / 3)

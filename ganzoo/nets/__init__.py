@@ -34,15 +34,54 @@ def _builder(registry, role, spec):
 
 
 def build_network(role, spec, *, latent_dim, image_shape):
-    """Builds the `role` ("generator" or "discriminator") network described by `spec`."""
+    """Builds the `role` ("generator" or "discriminator") network described by `spec`.
+    Any spec may add `"spectral_norm": true` (see `with_spectral_norm`)."""
+    spec, spectral_norm = _pop_spectral_norm(spec)
     builder, spec = _builder(BUILDERS, role, spec)
     if role == "generator":
-        return builder(latent_dim=latent_dim, image_shape=image_shape, **spec)
-    return builder(image_shape=image_shape, **spec)
+        network = builder(latent_dim=latent_dim, image_shape=image_shape, **spec)
+    else:
+        network = builder(image_shape=image_shape, **spec)
+    return with_spectral_norm(network) if spectral_norm else network
 
 
 def build_image_network(role, spec, **shapes):
     """An image-to-image network (`IMAGE_BUILDERS`): generators take source_shape and
     target_shape, discriminators image_shape (and condition_shape for pix2pix)."""
+    spec, spectral_norm = _pop_spectral_norm(spec)
     builder, spec = _builder(IMAGE_BUILDERS, role, spec)
-    return builder(**shapes, **spec)
+    network = builder(**shapes, **spec)
+    return with_spectral_norm(network) if spectral_norm else network
+
+
+def _pop_spectral_norm(spec):
+    spec = dict(spec)
+    value = spec.pop("spectral_norm", False)
+    if not isinstance(value, bool):
+        raise ValueError(f"spectral_norm must be true or false, got {value!r}.")
+    return spec, value
+
+
+def with_spectral_norm(network, power_iterations=1):
+    """The same functional network with every Dense and convolution kernel spectrally
+    normalised (Miyato et al. 2018): each such layer is wrapped in
+    `keras.layers.SpectralNormalization`, which, on every training call, divides the kernel
+    by its largest singular value (one power iteration per call, the paper's setting) and
+    stores the result. This works on any builder's network, so every discriminator stack
+    (DCGAN, MLP, BEGAN auto-encoder, PatchGAN) gets it from one config flag. Unlike the
+    paper's formulation, the gradient does not flow through sigma (Keras' implementation
+    normalises the stored kernel in place)."""
+    import keras
+
+    weighted = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
+
+    def clone(layer):
+        copy = layer.__class__.from_config(layer.get_config())
+        if isinstance(layer, weighted):
+            # The wrapper keeps the layer's dtype policy (e.g. float32 logits under bf16).
+            return keras.layers.SpectralNormalization(copy, power_iterations=power_iterations,
+                                                      name=f"{layer.name}_sn",
+                                                      dtype=layer.dtype_policy)
+        return copy
+
+    return keras.models.clone_model(network, clone_function=clone)

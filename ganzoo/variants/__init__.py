@@ -7,6 +7,7 @@ from ganzoo.variants.dcgan import DCGAN
 from ganzoo.variants.fgan import FGAN
 from ganzoo.variants.lsgan import LSGAN
 from ganzoo.variants.pix2pix import Pix2Pix
+from ganzoo.variants.sngan import SNGAN
 from ganzoo.variants.vanilla import VanillaGAN
 from ganzoo.variants.wgan import WGAN, WGANGP
 
@@ -16,6 +17,7 @@ VARIANTS = {
     "lsgan": LSGAN,
     "wgan": WGAN,
     "wgan-gp": WGANGP,
+    "sngan": SNGAN,
     "began": BEGAN,
     "fgan": FGAN,
     "cgan": CGAN,

@@ -1,4 +1,4 @@
-"""Vanilla GAN, LSGAN, WGAN (clipping), WGAN-GP, BEGAN and f-GAN: each trains with fit,
+"""Vanilla GAN, LSGAN, WGAN (clipping), WGAN-GP, BEGAN, f-GAN and SNGAN: each trains with fit,
 saves and loads with its own parameters, and refuses invalid ones at construction."""
 import json
 
@@ -33,6 +33,9 @@ CASES = {
     "began": config_for("began", {"gamma": 0.5, "lambda_k": 0.01},
                         {"type": "autoencoder", "base_filters": 4, "embedding_dim": 8}),
     "fgan": config_for("fgan", {"divergence": "squared_hellinger"}),
+    "sngan": dict(config_for("sngan", {"n_dis": 2},
+                             {"type": "dcgan", "base_filters": 4, "norm": "none",
+                              "spectral_norm": True}), augment="color,translation,cutout"),
 }
 
 
@@ -149,3 +152,20 @@ def test_invalid_objective_parameters(variant, objective, message):
     config["objective"].update(objective)
     with pytest.raises(ValueError, match=message):
         zoo.build(config)
+
+
+def test_sngan_discriminator_steps_reduce_the_hinge_loss():
+    from ganzoo import losses
+
+    model = zoo.build(CASES["sngan"], seed=0)
+    real = tf.constant(blob_images(8).astype(np.float32) / 127.5 - 1)
+    fake = model.generator(model.latent_noise(8, seed=1))
+
+    def hinge():  # D's loss on a fixed real and generated batch, no augmentation
+        return float(losses.hinge_discriminator(model.discriminator(real),
+                                                model.discriminator(fake)))
+
+    before = hinge()
+    for _ in range(30):
+        model.discriminator_step(real, lambda r, f, *_: losses.hinge_discriminator(r, f))
+    assert hinge() < before - 0.1
