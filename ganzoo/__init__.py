@@ -9,7 +9,7 @@ The names below are imported on first use (PEP 562), so `import ganzoo` and the 
 """
 import importlib
 
-from ganzoo.export import export  # a light module: TensorFlow loads when export() runs
+from ganzoo.export import export  # noqa: F401  (light: TensorFlow loads when it runs)
 
 __version__ = "0.1.0"
 

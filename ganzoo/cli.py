@@ -307,6 +307,8 @@ def resolve_resume(args, run):
     differences = []
     for flag in _RUN_FIXED:
         given, recorded = getattr(args, flag), run.get(flag)
+        if flag == "seed" and "seed" not in run:  # runs that recorded only the data seed
+            recorded = run.get("data_seed")
         if given is None:
             setattr(args, flag, recorded)
             continue

@@ -17,6 +17,7 @@ from ganzoo.augment import diff_augment, parse_policy
 from ganzoo.checks import check_count, check_seed, format_bytes
 from ganzoo.export import checked_input, checked_labels
 from ganzoo.images import to_uint8
+from ganzoo.nets import build_network
 
 
 # `sample`/`generate` return one array; above this they refuse (with the size) and point to
@@ -134,8 +135,6 @@ class GAN(AdversarialModel):
     def from_zoo_config(cls, config, seed=None):
         """G(z) and D(x) from the config's network specs, latent size and image shape; a
         conditional variant's networks also get the class count where it conditions them."""
-        from ganzoo.nets import build_network
-
         latent_dim, image_shape = config["latent_dim"], tuple(config["image_shape"])
         num_classes = config.get("num_classes")
         generator_spec, discriminator_spec = dict(config["generator"]), \
@@ -150,8 +149,8 @@ class GAN(AdversarialModel):
         discriminator = build_network("discriminator", discriminator_spec,
                                       latent_dim=latent_dim, image_shape=image_shape)
         return cls(generator, discriminator, ema_decay=config.get("ema_decay"),
-                   augment=config.get("augment"), num_classes=num_classes, class_names=config.get("class_names"),
-                   **cls.zoo_options(config, seed))
+                   augment=config.get("augment"), num_classes=num_classes,
+                   class_names=config.get("class_names"), **cls.zoo_options(config, seed))
 
     @property
     def generator_networks(self):
