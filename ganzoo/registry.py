@@ -69,17 +69,20 @@ def get_config(name):
     return read_config_file(path)
 
 
-def read_config_file(path):
-    """Parses and validates one zoo config file."""
+def read_json(path):
+    """A JSON file's value; malformed text raises ConfigError naming the file and position."""
     try:
-        config = json.loads(Path(path).read_text())
+        return json.loads(Path(path).read_text())
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
                           f"column {error.colno}.") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path} is not UTF-8 text ({error.reason}).") from None
-    validate_config(config, path)
-    return config
+
+
+def read_config_file(path):
+    """Parses and validates one zoo config file."""
+    return validate_config(read_json(path), path)
 
 
 def _is_count(value):
@@ -159,13 +162,7 @@ def training_record_path(name):
 def training_record(name):
     """The entry's training record (a dict), or None for an entry without one."""
     path = training_record_path(name)
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
-                          f"column {error.colno}.") from None
+    return read_json(path) if path.is_file() else None
 
 
 def verified_weights_path(config):
