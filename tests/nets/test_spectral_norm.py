@@ -56,3 +56,24 @@ def test_inference_calls_leave_the_kernels_alone_and_the_flag_is_checked():
     with pytest.raises(ValueError, match="spectral_norm must be true or false"):
         build_network("discriminator", {**SPECS["dcgan"], "spectral_norm": "yes"},
                       latent_dim=8, image_shape=(16, 16, 3))
+
+
+def test_under_mixed_bfloat16_the_kernel_keeps_float32_precision():
+    """Keras' own wrapper computes W / sigma in the compute dtype and writes it back, rounding
+    the float32 kernel to bfloat16 on every training call; ganzoo's keeps float32."""
+    keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+    try:
+        keras.utils.set_random_seed(0)
+        network = build_network("discriminator", {**SPECS["dcgan"], "spectral_norm": True},
+                                latent_dim=8, image_shape=(16, 16, 3))
+        x = tf.random.normal((4, 16, 16, 3))
+        for _ in range(30):
+            network(x, training=True)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    for kernel in _kernels(network):
+        values = kernel.numpy()
+        assert values.dtype == np.float32
+        rounded = values.astype(tf.bfloat16.as_numpy_dtype).astype(np.float32)
+        assert np.mean(rounded == values) < 0.5  # not bfloat16 values stored as float32
+        assert _largest_singular_value(kernel) == pytest.approx(1.0, abs=0.05)
