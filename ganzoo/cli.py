@@ -351,6 +351,8 @@ def cmd_train(args):
     strategy = distribute.make_strategy(args.strategy or "default")
     distribute.check_global_batch(batch_size, strategy)
     chief = distribute.is_chief(strategy)
+    # The data seed is part of a run: a resumed run continues its recorded order.
+    data_seed = args.seed or 0
     with strategy.scope():
         model = training.restore(args.out)
         if model is None:
@@ -358,9 +360,8 @@ def cmd_train(args):
             if chief:
                 os.makedirs(args.out, exist_ok=True)
                 # What this run did beyond the entry's recipe (for resuming and for
-                # `ganzoo publish`); the data seed is part of it: a resumed run continues
-                # the same order.
-                run = {"data_seed": args.seed or 0, "seed": args.seed,
+                # `ganzoo publish`).
+                run = {"data_seed": data_seed, "seed": args.seed,
                        "precision": precision, "strategy": args.strategy or "default",
                        "data": args.data, "split": args.split, "batch_size": batch_size,
                        "labels_csv": args.labels_csv, "pairs": args.pairs}
@@ -368,8 +369,7 @@ def cmd_train(args):
                                            json.dumps(dict(config, run=run), indent=2))
         else:
             print(f"Resuming {args.out} from step {model.train_steps}")
-    data_seed = training.read_run_config(args.out).get("run", {}).get("data_seed",
-                                                                       args.seed or 0)
+            data_seed = (existing or {}).get("data_seed", data_seed)
     # tf.data derives the shuffle order from the global seed and the op seed: set both, so
     # fresh and resumed runs see the same order (the model's own RNG state is checkpointed).
     tf.random.set_seed(data_seed)
