@@ -116,6 +116,12 @@ def main(_):
     print(f"peaks in the same run: 4x4 stride-2 conv float32 {conv_peaks['float32']:.1f}, "
           f"bfloat16 {conv_peaks['bfloat16']:.1f} GFLOP/s; dense float32 matmul 2048^3 "
           f"{peak:.1f} GFLOP/s")
+    from ganzoo import distribute
+
+    native = distribute.cpu_has_native_bfloat16()
+    print(f"native bfloat16 (AVX512_BF16 or AMX-BF16): "
+          f"{'unknown' if native is None else 'yes' if native else 'no, emulated'}; "
+          f"--precision auto picks {distribute.auto_precision()}")
 
 
 if __name__ == "__main__":

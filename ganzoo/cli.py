@@ -119,8 +119,10 @@ def build_parser():
     train.add_argument("--strategy", choices=["default", "mirrored", "multiworker", "tpu"],
                        help="tf.distribute strategy (multiworker reads TF_CONFIG; default: "
                             "one device)")
-    train.add_argument("--precision", choices=["float32", "mixed_bfloat16", "mixed_float16"],
-                       help="Keras dtype policy (default float32)")
+    train.add_argument("--precision",
+                       choices=["float32", "mixed_bfloat16", "mixed_float16", "auto"],
+                       help="Keras dtype policy (default float32); auto: mixed_bfloat16 on "
+                            "CPUs with AVX512_BF16/AMX, mixed_float16 on GPUs, else float32")
     train.add_argument("--labels_csv", help="tags.csv:column labelling a folder/zip "
                                             "(default: the entry's, next to --data)")
     train.add_argument("--pairs", choices=["edges", "side_by_side", "unpaired"],
@@ -309,7 +311,7 @@ def resolve_resume(args, run):
         given, recorded = getattr(args, flag), run.get(flag)
         if flag == "seed" and "seed" not in run:  # runs that recorded only the data seed
             recorded = run.get("data_seed")
-        if given is None:
+        if given is None or (flag == "precision" and given == "auto"):
             setattr(args, flag, recorded)
             continue
         same = given == recorded

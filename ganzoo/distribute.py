@@ -23,6 +23,8 @@ log = logging.getLogger("ganzoo")
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# CPU flags (Linux /proc/cpuinfo names) that make bfloat16 native rather than emulated.
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 def parse_tf_config(text=None):
@@ -95,20 +97,52 @@ def check_global_batch(batch_size, strategy):
                          f"{lower + replicas}.")
 
 
+def cpu_has_native_bfloat16(cpuinfo="/proc/cpuinfo"):
+    """True when the CPU has AVX512_BF16 or AMX-BF16, False when its flags say neither,
+    None when they cannot be read (not Linux)."""
+    try:
+        with open(cpuinfo) as f:
+            text = f.read()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return any(flag in line.split(":", 1)[1].split() for flag in NATIVE_BF16_FLAGS)
+    return None
+
+
+def auto_precision():
+    """The fastest policy for this machine: mixed_float16 on a GPU, mixed_bfloat16 on a CPU
+    with native bfloat16, else float32 (emulated bfloat16 is several times slower)."""
+    if tf.config.list_physical_devices("GPU"):
+        return "mixed_float16"
+    return "mixed_bfloat16" if cpu_has_native_bfloat16() else "float32"
+
+
 def set_precision(precision):
     """Sets the Keras global dtype policy. Networks keep float32 outputs and losses (their
     last layers are float32), and the base class scales float16 losses through the
-    optimizer's loss scale. Returns the policy actually used: float16 needs a GPU, so on a
-    machine without one this warns and trains in float32."""
+    optimizer's loss scale. "auto" picks `auto_precision()`. Returns the policy actually
+    used: float16 needs a GPU, so on a machine without one this warns and trains in
+    float32. bfloat16 on a CPU without native support is kept (a run's precision is part
+    of it) but warned about: measured 8x slower than float32 there (docs/benchmarks.md)."""
     import keras
 
+    if precision == "auto":
+        precision = auto_precision()
+        log.info("--precision auto: %s", precision)
     if precision not in PRECISIONS:
         raise ValueError(f"Unknown precision {precision!r}; choose from "
-                         f"{', '.join(PRECISIONS)}.")
-    if precision == "mixed_float16" and not tf.config.list_physical_devices("GPU"):
+                         f"{', '.join(PRECISIONS + ('auto',))}.")
+    has_gpu = bool(tf.config.list_physical_devices("GPU"))
+    if precision == "mixed_float16" and not has_gpu:
         log.warning("mixed_float16 needs a GPU (float16 is emulated, slowly, on CPUs); "
                     "training in float32 instead. Use mixed_bfloat16 on CPUs with AVX512_BF16 "
                     "or AMX.")
         precision = "float32"
+    if precision == "mixed_bfloat16" and not has_gpu and cpu_has_native_bfloat16() is False:
+        log.warning("mixed_bfloat16 on a CPU without AVX512_BF16 or AMX-BF16: bfloat16 is "
+                    "emulated here, measured 8x slower than float32 on such a CPU. Use "
+                    "--precision float32 (or auto) unless you must match a bfloat16 run.")
     keras.mixed_precision.set_dtype_policy(precision)
     return precision

@@ -1,4 +1,5 @@
 """The `ganzoo` command line, end to end in a temporary directory (subprocesses)."""
+import argparse
 import json
 
 import numpy as np
@@ -129,3 +130,16 @@ def test_bad_input_gives_a_clear_error(env, tmp_path, args, message):
     result = run_cli(*args, "--out", str(tmp_path / "x"), env_extra=env)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_resume_with_precision_auto_keeps_the_runs_precision(tmp_path):
+    from ganzoo.cli import UsageError, resolve_resume
+
+    run = {"data": str(tmp_path), "batch_size": 8, "seed": 0, "precision": "float32"}
+    fields = dict(out="run", data=None, split=None, batch_size=None, seed=None,
+                  labels_csv=None, pairs=None)
+    args = argparse.Namespace(**fields, precision="auto")
+    resolve_resume(args, run)  # auto on this or any other machine: the run's own policy
+    assert args.precision == "float32" and args.batch_size == 8
+    with pytest.raises(UsageError, match=r"--precision mixed_bfloat16 \(the run has float32\)"):
+        resolve_resume(argparse.Namespace(**fields, precision="mixed_bfloat16"), run)

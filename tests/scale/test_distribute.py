@@ -77,6 +77,40 @@ def test_float16_falls_back_on_a_cpu_only_machine(restore_policy, caplog):
         distribute.set_precision("fp8")
 
 
+CPUINFO = "processor\t: 0\nmodel name\t: test CPU\nflags\t\t: fpu sse2 avx2 fma{}\n"
+
+
+@pytest.mark.parametrize("extra, expected", [("", False), (" avx512f avx512_bf16", True),
+                                             (" amx_bf16 amx_tile", True)])
+def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path, extra, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(CPUINFO.format(extra))
+    assert distribute.cpu_has_native_bfloat16(str(cpuinfo)) is expected
+    assert distribute.cpu_has_native_bfloat16(str(tmp_path / "missing")) is None
+
+
+@pytest.mark.parametrize("native, expected", [(True, "mixed_bfloat16"), (False, "float32"),
+                                              (None, "float32")])
+def test_auto_precision_picks_bfloat16_only_where_it_is_native(monkeypatch, restore_policy,
+                                                               native, expected):
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU")
+    monkeypatch.setattr(distribute, "cpu_has_native_bfloat16", lambda: native)
+    assert distribute.set_precision("auto") == expected
+    assert keras.mixed_precision.dtype_policy().name == expected
+
+
+def test_emulated_bfloat16_is_kept_but_warned_about(monkeypatch, restore_policy, caplog):
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU")
+    for native, warned in [(False, True), (True, False), (None, False)]:
+        monkeypatch.setattr(distribute, "cpu_has_native_bfloat16", lambda: native)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="ganzoo"):
+            assert distribute.set_precision("mixed_bfloat16") == "mixed_bfloat16"
+        assert ("without AVX512_BF16 or AMX-BF16" in caplog.text) is warned
+
+
 def _fit_a_few_steps(tiny_config, tiny_dataset, steps=3):
     model = zoo.build(tiny_config, seed=1)
     before = [w.numpy().astype(np.float32) for w in model.generator.trainable_weights]
