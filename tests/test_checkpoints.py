@@ -1,0 +1,33 @@
+"""The training states handed over between machines in checkpoints/ (see its README) must
+belong to their entry as it is configured now, and must be complete."""
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ganzoo import registry
+
+ROOT = Path(__file__).resolve().parents[1] / "checkpoints"
+STATES = sorted(p.name for p in ROOT.iterdir() if p.is_dir()) if ROOT.is_dir() else []
+# What decides the model and its updates; weights/quality/description change on publishing.
+ARCHITECTURE = ("variant", "latent_dim", "image_shape", "generator", "discriminator",
+                "objective", "ema_decay", "optimizers", "augment", "num_classes")
+
+
+@pytest.mark.parametrize("name", STATES)
+def test_training_state_matches_its_entry_and_is_complete(name):
+    folder = ROOT / name
+    run_config = json.loads((folder / "config.json").read_text())
+    entry = registry.get_config(name)
+    assert entry.get("weights") is None, f"{name} is published: delete checkpoints/{name}"
+    for field in ARCHITECTURE:
+        assert run_config.get(field) == entry.get(field), (
+            f"checkpoints/{name} was trained with {field}={run_config.get(field)!r}, the "
+            f"entry now says {entry.get(field)!r}")
+    state = json.loads((folder / "state.json").read_text())
+    assert state["step"] > 0 and state["images_seen"] == state["step"] * run_config["run"][
+        "batch_size"]
+    with zipfile.ZipFile(folder / "checkpoint.keras") as archive:  # complete, not truncated
+        assert archive.testzip() is None
+        assert "model.weights.h5" in archive.namelist()
