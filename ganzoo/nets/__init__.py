@@ -67,38 +67,88 @@ def _pop_spectral_norm(spec):
 
 @keras.saving.register_keras_serializable("ganzoo")
 class SpectralNormalization(keras.layers.SpectralNormalization):
-    """`keras.layers.SpectralNormalization` with the power iteration and W / sigma computed
-    in the kernel's own dtype (float32). Inside a layer's call Keras casts float32 variables to
-    the compute dtype, so under mixed_bfloat16 the stock layer computes the normalised kernel
-    in bfloat16 and writes it back: every training call rounds the float32 kernel to 8 bits of
-    mantissa, which swallows Adam updates below ~0.4% of a weight (measured: after one call
-    every kernel entry was exactly representable in bfloat16)."""
+    """Spectral normalisation as Miyato et al. (2018) define it: the wrapped layer computes
+    with W_SN = W / sigma(W), where sigma = v^T W u comes from one power iteration per training
+    call (u and v are held constant, Section 2.1), and the gradient flows through sigma into
+    the raw kernel W (their Eq. 12: dL/dW = (G - <G, W_SN> u v^T) / sigma for G = dL/dW_SN,
+    an adaptive penalty on the leading singular component).
+
+    Keras' own wrapper does something else: it overwrites the kernel with W / sigma on every
+    training call and lets the layer use that as a plain variable, so the gradient never sees
+    sigma (it is G itself, and whatever of an optimizer step grows sigma is undone by the next
+    projection). Measured on sngan-anime (docs/objectives.md) that learned visibly slower than
+    the paper's form. This subclass keeps Keras' variables (`kernel`, `vector_u`), so its
+    checkpoints have the same layout, but stores the raw W and normalises on the fly
+    (`normalized_kernel()`), in float32 under any mixed precision policy (sigma in bfloat16
+    would carry 8 bits of mantissa)."""
+
+    def build(self, input_shape):
+        if not isinstance(self.layer, _WEIGHTED):
+            raise ValueError(f"ganzoo's SpectralNormalization wraps Dense, Conv2D and "
+                             f"Conv2DTranspose layers; got {type(self.layer).__name__}.")
+        super().build(input_shape)
+
+    def _power_iteration(self):
+        """(u, v, W as a matrix): one step from the stored u; u, v without gradient."""
+        weights = ops.reshape(ops.cast(self.kernel.value, "float32"), [-1, self.kernel_shape[-1]])
+        vector_u = ops.cast(self.vector_u.value, "float32")
+        for _ in range(self.power_iterations):
+            vector_v = _unit(ops.matmul(vector_u, ops.transpose(weights)))
+            vector_u = _unit(ops.matmul(vector_v, weights))
+        return ops.stop_gradient(vector_u), ops.stop_gradient(vector_v), weights
+
+    def normalized_kernel(self, update=False):
+        """W / sigma(W) in float32; with update=True the power iteration's u is stored."""
+        # Inside a layer's call Keras casts float32 variables to the compute dtype; it has no
+        # public switch for this, and its own layers use the same scope.
+        from keras.src.backend import AutocastScope
+
+        with AutocastScope(None):
+            vector_u, vector_v, weights = self._power_iteration()
+        if update:
+            self.vector_u.assign(vector_u)
+        sigma = ops.matmul(ops.matmul(vector_v, weights), ops.transpose(vector_u))[0, 0]
+        return ops.reshape(weights / sigma, self.kernel_shape)
 
     def call(self, inputs, training=False):
-        if training:
-            # Keras has no public switch for this; its own layers use the same scope.
-            from keras.src.backend import AutocastScope
+        kernel = ops.cast(self.normalized_kernel(update=bool(training)), inputs.dtype)
+        layer = self.layer
+        if isinstance(layer, keras.layers.Dense):
+            outputs = ops.matmul(inputs, kernel)
+        elif isinstance(layer, keras.layers.Conv2DTranspose):
+            outputs = ops.conv_transpose(
+                inputs, kernel, strides=list(layer.strides), padding=layer.padding,
+                output_padding=layer.output_padding, dilation_rate=layer.dilation_rate,
+                data_format=layer.data_format)
+        else:
+            outputs = layer.convolution_op(inputs, kernel)
+        if layer.use_bias:
+            bias = ops.cast(layer.bias, outputs.dtype)
+            if isinstance(layer, keras.layers.Dense) or layer.data_format == "channels_last":
+                outputs = outputs + bias
+            else:
+                outputs = outputs + ops.reshape(bias, (1, -1) + (1,) * (len(outputs.shape) - 2))
+        if layer.activation is not None:
+            outputs = layer.activation(outputs)
+        return outputs
 
-            with AutocastScope(None):
-                new_vector_u, new_kernel = ops.cond(
-                    ops.all(ops.equal(self.kernel.value, 0)),
-                    lambda: (self.vector_u.value, self.kernel.value),
-                    self.normalized_weights)
-                self.vector_u.assign(new_vector_u)
-                self.kernel.assign(new_kernel)
-        return ops.cast(self.layer(inputs), inputs.dtype)
+
+def _unit(vector):
+    return vector / ops.maximum(ops.sqrt(ops.sum(vector * vector)), 1e-12)
+
+
+_WEIGHTED = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
 
 
 def with_spectral_norm(network, power_iterations=1):
     """The same functional network with every Dense and convolution kernel spectrally
     normalised (Miyato et al. 2018): each such layer is wrapped in `SpectralNormalization`
-    (Keras' wrapper, kept in float32 under mixed precision), which, on every training call,
-    divides the kernel by its largest singular value (one power iteration per call, the
-    paper's setting) and stores the result. This works on any builder's network, so every discriminator stack
-    (DCGAN, MLP, BEGAN auto-encoder, PatchGAN) gets it from one config flag. Unlike the
-    paper's formulation, the gradient does not flow through sigma (Keras' implementation
-    normalises the stored kernel in place)."""
-    weighted = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
+    (ganzoo's subclass of Keras' wrapper, in float32 under mixed precision), which
+    computes with the kernel divided by its largest singular value (one power iteration per
+    training call, the paper's setting), with the gradient flowing through sigma as in the
+    paper. This works on any builder's network, so every discriminator stack (DCGAN, MLP,
+    BEGAN auto-encoder, PatchGAN) gets it from one config flag."""
+    weighted = _WEIGHTED
 
     def clone(layer):
         copy = layer.__class__.from_config(layer.get_config())
