@@ -93,8 +93,8 @@ class SpectralNormalization(keras.layers.SpectralNormalization):
         weights = ops.reshape(ops.cast(self.kernel.value, "float32"), [-1, self.kernel_shape[-1]])
         vector_u = ops.cast(self.vector_u.value, "float32")
         for _ in range(self.power_iterations):
-            vector_v = _unit(ops.matmul(vector_u, ops.transpose(weights)))
-            vector_u = _unit(ops.matmul(vector_v, weights))
+            vector_v = keras.utils.normalize(ops.matmul(vector_u, ops.transpose(weights)), axis=None)
+            vector_u = keras.utils.normalize(ops.matmul(vector_v, weights), axis=None)
         return ops.stop_gradient(vector_u), ops.stop_gradient(vector_v), weights
 
     def normalized_kernel(self, update=False):
@@ -133,10 +133,6 @@ class SpectralNormalization(keras.layers.SpectralNormalization):
         return outputs
 
 
-def _unit(vector):
-    return vector / ops.maximum(ops.sqrt(ops.sum(vector * vector)), 1e-12)
-
-
 _WEIGHTED = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
 
 
@@ -148,11 +144,9 @@ def with_spectral_norm(network, power_iterations=1):
     training call, the paper's setting), with the gradient flowing through sigma as in the
     paper. This works on any builder's network, so every discriminator stack (DCGAN, MLP,
     BEGAN auto-encoder, PatchGAN) gets it from one config flag."""
-    weighted = _WEIGHTED
-
     def clone(layer):
         copy = layer.__class__.from_config(layer.get_config())
-        if isinstance(layer, weighted):
+        if isinstance(layer, _WEIGHTED):
             # The wrapper keeps the layer's dtype policy (e.g. float32 logits under bf16).
             return SpectralNormalization(copy, power_iterations=power_iterations,
                                          name=f"{layer.name}_sn", dtype=layer.dtype_policy)
