@@ -123,6 +123,10 @@ def build_parser():
                        choices=["float32", "mixed_bfloat16", "mixed_float16", "auto"],
                        help="Keras dtype policy (default float32); auto: mixed_bfloat16 on "
                             "CPUs with AVX512_BF16/AMX, mixed_float16 on GPUs, else float32")
+    train.add_argument("--recipe", metavar="FILE.json",
+                       help="a JSON object of config fields replacing the entry's (e.g. "
+                            "{\"augment\": \"translation,cutout\"}); on a resume, fields "
+                            "that add no variables continue the run with the change recorded")
     train.add_argument("--labels_csv", help="tags.csv:column labelling a folder/zip "
                                             "(default: the entry's, next to --data)")
     train.add_argument("--pairs", choices=["edges", "side_by_side", "unpaired"],
@@ -299,20 +303,28 @@ def cmd_sample(args):
 
 
 # What a run records of its command line, and what a resume must not change: the run's
-# batches, noise and data order depend on them (images_seen would mix batch sizes).
+# batches, noise and data order depend on them (images_seen would mix batch sizes). The
+# precision may change: the resume then rebuilds the model under the new policy.
 _RUN_FIXED = ("data", "split", "batch_size", "seed", "labels_csv", "pairs", "precision")
+# Config fields a --recipe may not replace: they name the entry and its shipped weights.
+_NOT_RECIPE = ("name", "weights", "quality", "run")
 
 
 def resolve_resume(args, run):
     """A resumed run keeps what it was started with: flags left out take the run's recorded
-    values; a flag that differs is refused, naming each difference."""
-    differences = []
+    values; a flag that differs is refused, naming each difference. A different
+    --precision is allowed (returned as (recorded, given)), else None."""
+    differences, precision_change = [], None
     for flag in _RUN_FIXED:
         given, recorded = getattr(args, flag), run.get(flag)
         if flag == "seed" and "seed" not in run:  # runs that recorded only the data seed
             recorded = run.get("data_seed")
         if given is None or (flag == "precision" and given == "auto"):
             setattr(args, flag, recorded)
+            continue
+        if flag == "precision":
+            if given != recorded:
+                precision_change = (recorded or "float32", given)
             continue
         same = given == recorded
         if flag == "data" and recorded and not str(given).startswith("tfds:"):
@@ -324,6 +336,29 @@ def resolve_resume(args, run):
             f"{args.out} is a run started with other settings, and resuming it would mix "
             f"them: {'; '.join(differences)}. Rerun without those flags to resume it as it "
             f"was, or give a new --out to start another run.")
+    return precision_change
+
+
+def read_recipe(path, config):
+    """`config` with the fields of the JSON object in `path` replaced, validated; and the
+    replaced fields."""
+    from ganzoo import registry
+
+    fields = registry.read_json(path)
+    if not isinstance(fields, dict) or not fields:
+        raise UsageError(f"--recipe {path}: expected a JSON object of config fields to "
+                         f"replace, e.g. {{\"augment\": \"translation,cutout\"}}; got "
+                         f"{json.dumps(fields)[:80]}.")
+    refused = sorted(set(fields) & set(_NOT_RECIPE))
+    if refused:
+        raise UsageError(f"--recipe {path}: {', '.join(refused)} cannot be replaced by a "
+                         f"recipe (they name the entry and its shipped weights); "
+                         f"fields it may replace: everything else in the entry's config.")
+    try:
+        merged = registry.validate_config(dict(config, **fields))
+    except registry.ConfigError as error:
+        raise UsageError(f"--recipe {path}: {str(error).removeprefix('<config>: ')}") from None
+    return merged, fields
 
 
 def cmd_train(args):
@@ -336,10 +371,15 @@ def cmd_train(args):
 
     from ganzoo import distribute, training, zoo
 
-    existing = training.read_run_config(args.out).get("run")
+    run_config = training.read_run_config(args.out)
+    existing = run_config.get("run")
     resuming = training.has_checkpoint(args.out)
-    if resuming and existing:
-        resolve_resume(args, existing)
+    precision_change = resolve_resume(args, existing) if resuming and existing else None
+    if resuming and existing:  # the run goes on with its own recorded architecture
+        config = {k: v for k, v in run_config.items() if k != "run"}
+    recipe_fields = {}
+    if args.recipe:
+        config, recipe_fields = read_recipe(args.recipe, config)
     if not args.data:
         raise UsageError(f"train needs --data (folder, .zip, .npz or tfds:NAME); "
                          f"{args.name} was trained on: {config['data']['source']}")
@@ -355,8 +395,14 @@ def cmd_train(args):
     chief = distribute.is_chief(strategy)
     # The data seed is part of a run: a resumed run continues its recorded order.
     data_seed = args.seed or 0
+    # Resuming under a new precision or recipe: the checkpoint's state goes into a model
+    # rebuilt from the changed config.
+    rebuild = (lambda: zoo.build(config)) if precision_change or recipe_fields else None
     with strategy.scope():
-        model = training.restore(args.out)
+        model = training.restore(args.out, build=rebuild)
+        if model is not None and rebuild and chief:
+            record_change(args.out, run_config, config, model.train_steps, precision,
+                          precision_change, args.recipe, recipe_fields)
         if model is None:
             model = zoo.build(config, seed=args.seed)
             if chief:
@@ -367,6 +413,9 @@ def cmd_train(args):
                        "precision": precision, "strategy": args.strategy or "default",
                        "data": args.data, "split": args.split, "batch_size": batch_size,
                        "labels_csv": args.labels_csv, "pairs": args.pairs}
+                if recipe_fields:
+                    run["changes"] = [{"step": 0, "recipe": args.recipe,
+                                       "fields": recipe_fields}]
                 training.atomic_write_text(os.path.join(args.out, "config.json"),
                                            json.dumps(dict(config, run=run), indent=2))
         else:
@@ -389,6 +438,25 @@ def cmd_train(args):
     state = training.read_state(args.out)
     print(f"Done: {args.out} at step {state.get('step')}, "
           f"{state.get('wall_time_s')} s of training")
+
+
+def record_change(run_dir, run_config, config, step, precision, precision_change, recipe,
+                  fields):
+    """The run's config.json after a change part-way: the new config and precision, and in
+    run.changes what changed at which step (`ganzoo publish` carries it into the record)."""
+    from ganzoo import training
+
+    run = dict(run_config["run"], precision=precision)
+    change = {"step": step}
+    if precision_change:
+        change["precision"] = f"{precision_change[0]} -> {precision_change[1]}"
+    if fields:
+        change.update(recipe=recipe, fields=fields)
+    run["changes"] = [*run.get("changes", []), change]
+    training.atomic_write_text(os.path.join(run_dir, "config.json"),
+                               json.dumps(dict(config, run=run), indent=2))
+    print(f"Continuing {run_dir} from step {step} with "
+          + ", ".join(f"{k} {v}" for k, v in change.items() if k not in ("step", "recipe")))
 
 
 def image_data(args, model, config, batch_size, data_seed):

@@ -77,7 +77,7 @@ def publish(run_dir, name, record=None, float16=False, replace=None):
 # entry on the first group (else the weights do not fit it) and its recipe replaces the second.
 _ARCHITECTURE = ("variant", "latent_dim", "image_shape", "source_shape", "target_shape",
                  "generator", "num_classes", "class_names")
-_RECIPE = ("discriminator", "objective", "ema_decay", "optimizers")
+_RECIPE = ("discriminator", "objective", "ema_decay", "optimizers", "augment")
 
 
 def publish_run(run_dir, name, float16=False, notes=None):
@@ -108,6 +108,8 @@ def publish_run(run_dir, name, float16=False, notes=None):
                "strategy": run.get("strategy"), "precision": precision}
     defaults = {"batch_size": entry.get("training", {}).get("batch_size"),
                 "strategy": "default", "precision": "float32"}  # flags left out when default
+    changes = run.get("changes", [])
+    options["recipe"] = next((c.get("recipe") for c in changes if c["step"] == 0), None)
     command += [f"--{flag} {value}" for flag, value in options.items()
                 if value not in (None, defaults.get(flag))]
     record = {"steps": steps, "batch_size": batch_size,
@@ -116,6 +118,10 @@ def publish_run(run_dir, name, float16=False, notes=None):
               "seconds_per_step": round(state.get("wall_time_s", 0.0) / steps, 3),
               "precision": precision,
               "command": " ".join(command) + f" --out runs/{name}"}
+    if any(change["step"] > 0 for change in changes):
+        # Continued part-way with another precision or recipe: the command above is the
+        # start; these say what changed at which step (rerun with them to reproduce).
+        record["changes"] = changes
     if notes:
         record["notes"] = notes
     recipe = {key: run_config[key] for key in _RECIPE if key in run_config}

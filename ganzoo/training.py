@@ -57,9 +57,15 @@ def has_checkpoint(run_dir):
     return any((Path(run_dir) / name).exists() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT))
 
 
-def restore(run_dir):
+def restore(run_dir, build=None):
     """The model saved in run_dir (latest checkpoint, else the previous one), or None when
     the run has no checkpoint yet.
+
+    `build` (a function returning a fresh, compiled model) continues the run in a rebuilt
+    model: the checkpoint's whole state (weights, EMA, optimizer moments and step, noise
+    stream) is loaded into `build()`'s variables. That is how a run changes its dtype policy
+    or a recipe field that adds no variables (DiffAugment) part-way; a checkpoint whose
+    variables do not fit the rebuilt model is reported as such.
 
     A latest checkpoint that cannot be read is renamed checkpoint.damaged.keras (kept for
     inspection, and out of the way so the next save does not rotate it over the good previous
@@ -76,7 +82,10 @@ def restore(run_dir):
                             f"archive, i.e. truncated or damaged)")
             continue
         try:
-            model = keras.models.load_model(path)
+            model = keras.models.load_model(path) if build is None else \
+                _load_into(build(), path)
+        except CheckpointMismatchError:
+            raise
         except Exception as error:  # a damaged archive
             reason = (str(error).splitlines() or [type(error).__name__])[0]
             failures.append(f"{path} ({path.stat().st_size:,} bytes: {reason})")
@@ -93,6 +102,42 @@ def restore(run_dir):
             f"Nothing was changed. Move or delete them to start this run again from step 0, "
             f"or give another --out for a new run.")
     return None
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint's variables do not fit the model it is to be loaded into."""
+
+
+def _load_into(model, path):
+    """`model` with the state of the .keras checkpoint at `path`. Keras' load_weights
+    reads every saved variable, optimizers and the noise stream included, but loads a
+    shorter list without complaint: count, then compare shapes, so a changed architecture
+    is refused rather than half-loaded."""
+    saved = keras.models.load_model(path, compile=True)
+    mismatches = _variable_mismatches(saved, model)
+    if mismatches:
+        raise CheckpointMismatchError(
+            f"{path} does not fit the rebuilt model: {'; '.join(mismatches[:5])}"
+            f"{' ...' if len(mismatches) > 5 else ''}. Only changes that keep every "
+            f"variable (precision, augmentation, learning rates) can continue a run.")
+    for target, source in zip(_state_variables(model), _state_variables(saved)):
+        target.assign(source)
+    model.seed_generator.state.assign(saved.seed_generator.state)
+    return model
+
+
+def _state_variables(model):
+    """Every variable a resume must carry over, in a fixed order: all network weights
+    (EMA included) and both optimizers' variables (iterations, moments)."""
+    return [*model.weights, *model.d_optimizer.variables, *model.g_optimizer.variables]
+
+
+def _variable_mismatches(saved, model):
+    old, new = _state_variables(saved), _state_variables(model)
+    if len(old) != len(new):
+        return [f"it has {len(old)} variables, the model {len(new)}"]
+    return [f"{a.path} {tuple(a.shape)} vs {b.path} {tuple(b.shape)}"
+            for a, b in zip(old, new) if tuple(a.shape) != tuple(b.shape)]
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):

@@ -141,5 +141,56 @@ def test_resume_with_precision_auto_keeps_the_runs_precision(tmp_path):
     args = argparse.Namespace(**fields, precision="auto")
     resolve_resume(args, run)  # auto on this or any other machine: the run's own policy
     assert args.precision == "float32" and args.batch_size == 8
-    with pytest.raises(UsageError, match=r"--precision mixed_bfloat16 \(the run has float32\)"):
-        resolve_resume(argparse.Namespace(**fields, precision="mixed_bfloat16"), run)
+    # A different policy is allowed: the resume rebuilds the model under it.
+    assert resolve_resume(argparse.Namespace(**fields, precision="mixed_bfloat16"),
+                          run) == ("float32", "mixed_bfloat16")
+    with pytest.raises(UsageError, match=r"--batch_size 4 \(the run has 8\)"):
+        resolve_resume(argparse.Namespace(**dict(fields, batch_size=4), precision=None), run)
+
+
+def test_resume_with_a_new_precision_and_recipe_continues_the_run(env, tmp_path):
+    data = tmp_path / "images"
+    data.mkdir()
+    for i, image in enumerate(blob_images(16)):
+        Image.fromarray(image).save(data / f"{i}.png")
+    run = tmp_path / "run"
+    train = ("train", "tiny-dcgan", "--data", str(data), "--out", str(run),
+             "--checkpoint_every", "2")
+    assert run_cli(*train, "--steps", "2", env_extra=env).returncode == 0
+    recipe = tmp_path / "augment.json"
+    recipe.write_text(json.dumps({"augment": "translation"}))
+    resumed = run_cli(*train, "--steps", "4", "--precision", "mixed_bfloat16", "--recipe",
+                      str(recipe), env_extra=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "from step 2 with precision float32 -> mixed_bfloat16" in resumed.stdout
+    config = json.loads((run / "config.json").read_text())
+    assert config["augment"] == "translation"
+    assert config["run"]["precision"] == "mixed_bfloat16"
+    assert config["run"]["changes"] == [{"step": 2, "precision": "float32 -> mixed_bfloat16",
+                                         "recipe": str(recipe),
+                                         "fields": {"augment": "translation"}}]
+    assert json.loads((run / "state.json").read_text())["step"] == 4
+    # The next plain resume keeps the changed model (its checkpoint has it).
+    again = run_cli(*train, "--steps", "6", env_extra=env)
+    assert again.returncode == 0 and "from step 4" in again.stdout, again.stderr
+    # A recipe that changes the networks cannot continue the run: refused, nothing lost.
+    before = (run / "checkpoint.keras").read_bytes()
+    recipe.write_text(json.dumps({"generator": {"type": "dcgan", "base_filters": 8}}))
+    wider = run_cli(*train, "--steps", "8", "--recipe", str(recipe), env_extra=env)
+    assert wider.returncode == 2 and "Traceback" not in wider.stderr
+    assert "does not fit the rebuilt model" in wider.stderr, wider.stderr
+    assert (run / "checkpoint.keras").read_bytes() == before
+
+
+@pytest.mark.parametrize("fields,message", [
+    ({"weights": None}, "weights cannot be replaced by a recipe"),
+    ([1, 2], "expected a JSON object of config fields"),
+    ({"augment": 3}, "field 'augment' must be a DiffAugment policy"),
+])
+def test_bad_recipes_are_refused(env, tmp_path, fields, message):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps(fields))
+    result = run_cli("train", "tiny-dcgan", "--data", str(tmp_path), "--steps", "2",
+                     "--recipe", str(recipe), "--out", str(tmp_path / "run"), env_extra=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr, result.stderr

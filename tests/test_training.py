@@ -117,3 +117,39 @@ def test_disk_full_while_checkpointing_is_a_clear_error_and_keeps_the_last_one(
     monkeypatch.undo()
     assert training.restore(tmp_path).train_steps == 2
     assert not list(tmp_path.glob("*.tmp.*"))  # no half-written files left behind
+
+
+def test_resume_into_a_rebuilt_model_carries_the_whole_state(tiny_config, tiny_model,
+                                                              tiny_dataset, tmp_path):
+    """A run continued under another dtype policy and with DiffAugment added: every variable
+    (weights, EMA, both optimizers' moments and step) and the noise stream arrive bit-exact."""
+    _fit(tiny_model, tiny_dataset, 3, tmp_path)
+    rebuilt_config = dict(tiny_config, augment="translation,cutout")
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        resumed = training.restore(tmp_path, build=lambda: zoo.build(rebuilt_config))
+        assert resumed.dtype_policy.name == "mixed_bfloat16"
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    assert resumed.augment_policy == ("translation", "cutout")
+    assert resumed.train_steps == 3
+    saved = training._state_variables(tiny_model)
+    loaded = training._state_variables(resumed)
+    assert len(saved) == len(loaded) > 20
+    for a, b in zip(saved, loaded):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=a.path)
+    np.testing.assert_array_equal(resumed.seed_generator.state.numpy(),
+                                  tiny_model.seed_generator.state.numpy())
+    _fit(resumed, tiny_dataset, 5, tmp_path)  # and it trains on
+    assert training.read_state(tmp_path)["step"] == 5
+
+
+def test_resume_into_a_different_architecture_is_refused(tiny_config, tiny_model,
+                                                         tiny_dataset, tmp_path):
+    _fit(tiny_model, tiny_dataset, 2, tmp_path)
+    before = (tmp_path / "checkpoint.keras").read_bytes()
+    wider = dict(tiny_config, generator={"type": "dcgan", "base_filters": 8})
+    with pytest.raises(training.CheckpointMismatchError, match="does not fit the rebuilt"):
+        training.restore(tmp_path, build=lambda: zoo.build(wider))
+    assert (tmp_path / "checkpoint.keras").read_bytes() == before

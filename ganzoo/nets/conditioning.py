@@ -4,6 +4,10 @@
   Osindero 2014 join a one-hot label; an embedding is the same map with learned width).
 - CGAN discriminators on images: the label's learned H x W plane, stacked as an extra channel,
   so the first convolution sees image and class together; on flat inputs: the embedding joined.
+- Projection discriminators (Miyato & Koyama 2018, Eq. 3): D(x, y) = psi(phi(x)) +
+  <V e_y, phi(x)>, the class embedding V e_y projected onto D's features phi(x); V is a
+  bias-free Dense on the one-hot label, so `"spectral_norm": true` normalises it too (the
+  authors' SNEmbedID).
 - AC-GAN discriminators (Odena et al. 2017): no label input; a second head of class logits.
 """
 import keras
@@ -40,3 +44,26 @@ def class_head(features, logits, aux_classes):
         return logits
     class_logits = layers.Dense(aux_classes, dtype="float32", name="class_logits")(features)
     return [logits, class_logits]
+
+
+CONDITIONINGS = ("plane", "projection")
+
+
+def projection_inputs(images, num_classes):
+    """(inputs, one-hot labels or None) for a projection discriminator."""
+    if not num_classes:
+        return images, None
+    labels = keras.Input((), dtype="int32", name="labels")
+    one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(labels)
+    return [images, labels], one_hot
+
+
+def projection(features, logits, one_hot):
+    """logits + <V e_y, phi(x)> (Miyato & Koyama 2018, Eq. 3); logits without labels."""
+    if one_hot is None:
+        return logits
+    class_embedding = layers.Dense(features.shape[-1], use_bias=False,
+                                   kernel_initializer="glorot_uniform",
+                                   name="class_embedding")(one_hot)
+    inner = layers.Dot(axes=-1, dtype="float32", name="projection")([class_embedding, features])
+    return layers.Add(dtype="float32", name="projected_logits")([logits, inner])

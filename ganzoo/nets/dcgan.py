@@ -11,7 +11,8 @@ import keras
 from keras import layers
 
 from ganzoo.checks import check_count
-from ganzoo.nets.conditioning import class_head, label_map, with_label_embedding
+from ganzoo.nets.conditioning import (CONDITIONINGS, class_head, label_map, projection,
+                                      projection_inputs, with_label_embedding)
 
 
 def _init():
@@ -82,19 +83,28 @@ _NORMS = {
 
 
 def dcgan_discriminator(image_shape, base_filters=64, norm="batch", hidden_units=None,
-                        num_classes=None, aux_classes=None, name="discriminator"):
+                        num_classes=None, aux_classes=None, conditioning="plane",
+                        name="discriminator"):
     """images (batch, H, W, C) in [-1, 1] -> real/fake logit (batch, 1).
     `norm`: "batch" (Radford et al.), "layer" or "none" (critics with a gradient penalty).
     `hidden_units`: a fully connected layer (with `norm` and LeakyReLU) between the last
     convolution and the logit, as in InfoGAN's MNIST discriminator (Chen et al. 2016: FC1024);
     None (Radford et al.) goes straight to the logit.
-    `num_classes` (CGAN): inputs [images, labels], the label as an extra learned image plane.
+    `num_classes` (CGAN): inputs [images, labels]; `conditioning` "plane": the label as an
+    extra learned image plane, "projection": the label's embedding projected onto the last
+    features (Miyato & Koyama 2018).
     `aux_classes` (AC-GAN): outputs [logit, class logits (batch, aux_classes)]."""
     if norm not in _NORMS:
         raise ValueError(f"norm must be one of {sorted(_NORMS)}, got {norm!r}.")
+    if conditioning not in CONDITIONINGS:
+        raise ValueError(f"conditioning must be one of {', '.join(CONDITIONINGS)}, got "
+                         f"{conditioning!r}.")
     _, stages = _stages(image_shape)
     images = keras.Input(tuple(image_shape), name="images")
-    inputs, x = label_map(images, num_classes)
+    if conditioning == "projection":
+        (inputs, one_hot), x = projection_inputs(images, num_classes), images
+    else:
+        (inputs, x), one_hot = label_map(images, num_classes), None
     width = base_filters
     for stage in range(stages):
         x = layers.Conv2D(
@@ -113,4 +123,5 @@ def dcgan_discriminator(image_shape, base_filters=64, norm="batch", hidden_units
             x = _NORMS[norm]()(x)
         x = layers.LeakyReLU(0.2)(x)
     logits = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logits")(x)
+    logits = projection(x, logits, one_hot)
     return keras.Model(inputs, class_head(x, logits, aux_classes), name=name)
