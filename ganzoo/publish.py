@@ -104,11 +104,14 @@ def publish_run(run_dir, name, float16=False, notes=None):
     command = [f"ganzoo train {name}", f"--data {run.get('data', entry['data']['source'])}",
                f"--steps {steps}"]
     precision = run.get("precision", "float32")
+    changes = run.get("changes", [])
+    # The command reproduces the start; a precision changed later is in `changes`.
+    started_in = next((c["precision"].split(" -> ")[0] for c in changes if "precision" in c),
+                      precision)
     options = {"seed": seed, "split": run.get("split"), "batch_size": batch_size,
-               "strategy": run.get("strategy"), "precision": precision}
+               "strategy": run.get("strategy"), "precision": started_in}
     defaults = {"batch_size": entry.get("training", {}).get("batch_size"),
                 "strategy": "default", "precision": "float32"}  # flags left out when default
-    changes = run.get("changes", [])
     options["recipe"] = next((c.get("recipe") for c in changes if c["step"] == 0), None)
     command += [f"--{flag} {value}" for flag, value in options.items()
                 if value not in (None, defaults.get(flag))]

@@ -173,6 +173,13 @@ def test_resume_with_a_new_precision_and_recipe_continues_the_run(env, tmp_path)
     # The next plain resume keeps the changed model (its checkpoint has it).
     again = run_cli(*train, "--steps", "6", env_extra=env)
     assert again.returncode == 0 and "from step 4" in again.stdout, again.stderr
+    # publish keeps the augmentation and says what changed at which step.
+    assert run_cli("publish", "tiny-dcgan", "--run", str(run), env_extra=env).returncode == 0
+    info = json.loads(run_cli("info", "tiny-dcgan", env_extra=env).stdout)
+    assert info["augment"] == "translation"
+    assert info["training_record"]["changes"] == config["run"]["changes"]
+    assert info["training_record"]["precision"] == "mixed_bfloat16"
+    assert "--precision" not in info["training_record"]["command"]  # it started in float32
     # A recipe that changes the networks cannot continue the run: refused, nothing lost.
     before = (run / "checkpoint.keras").read_bytes()
     recipe.write_text(json.dumps({"generator": {"type": "dcgan", "base_filters": 8}}))
