@@ -33,12 +33,16 @@ def test_list_info_sample(env, tmp_path):
     assert grid.shape == (2 * 18 + 2, 3 * 18 + 2, 3)  # 2 rows x 3 cols of 16 px + padding
 
 
-def test_train_resume_and_export(env, tmp_path):
+def image_folder(tmp_path, count=16):
     data = tmp_path / "images"
     data.mkdir()
-    for i, image in enumerate(blob_images(16)):
+    for i, image in enumerate(blob_images(count)):
         Image.fromarray(image).save(data / f"{i}.png")
-    run = tmp_path / "run"
+    return data
+
+
+def test_train_resume_and_export(env, tmp_path):
+    data, run = image_folder(tmp_path), tmp_path / "run"
     first = run_cli("train", "tiny-dcgan", "--data", str(data), "--steps", "3", "--out",
                     str(run), "--checkpoint_every", "2", env_extra={**env, **QUIET})
     assert first.returncode == 0, first.stderr
@@ -149,11 +153,7 @@ def test_resume_with_precision_auto_keeps_the_runs_precision(tmp_path):
 
 
 def test_resume_with_a_new_precision_and_recipe_continues_the_run(env, tmp_path):
-    data = tmp_path / "images"
-    data.mkdir()
-    for i, image in enumerate(blob_images(16)):
-        Image.fromarray(image).save(data / f"{i}.png")
-    run = tmp_path / "run"
+    data, run = image_folder(tmp_path), tmp_path / "run"
     train = ("train", "tiny-dcgan", "--data", str(data), "--out", str(run),
              "--checkpoint_every", "2")
     assert run_cli(*train, "--steps", "2", env_extra=env).returncode == 0
