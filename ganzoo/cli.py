@@ -227,8 +227,13 @@ def model_for_sampling(name, run):
         model = training.restore(run)
         if model is None:
             raise UsageError(f"--run {run} holds no checkpoint.keras.")
-        # Checkpoints from before the scorers were part of the model's config.
         config = training.read_run_config(run)
+        if model.dtype_policy.name != "float32":
+            # A run trained under a mixed policy is sampled and scored in float32, as its
+            # published weights will be: its state goes into a float32 rebuild.
+            entry = {key: value for key, value in config.items() if key != "run"}
+            model = training.restore(run, build=lambda: zoo.build(entry))
+        # Checkpoints from before the scorers were part of the model's config.
         model.evaluator = model.evaluator or config.get("evaluator")
         model.reference = model.reference or config.get("reference")
         return model

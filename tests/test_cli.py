@@ -180,6 +180,12 @@ def test_resume_with_a_new_precision_and_recipe_continues_the_run(env, tmp_path)
     assert info["training_record"]["changes"] == config["run"]["changes"]
     assert info["training_record"]["precision"] == "mixed_bfloat16"
     assert "--precision" not in info["training_record"]["command"]  # it started in float32
+    # The bfloat16 run is sampled in float32, like its published weights.
+    samples = [tmp_path / "shipped.png", tmp_path / "run.png"]
+    for out, extra in zip(samples, ([], ["--run", str(run)])):
+        assert run_cli("sample", "tiny-dcgan", "--seed", "1", "--num", "4", "--out", str(out),
+                       *extra, env_extra=env).returncode == 0
+    np.testing.assert_array_equal(*(np.asarray(Image.open(path)) for path in samples))
     # A recipe that changes the networks cannot continue the run: refused, nothing lost.
     before = (run / "checkpoint.keras").read_bytes()
     recipe.write_text(json.dumps({"generator": {"type": "dcgan", "base_filters": 8}}))
