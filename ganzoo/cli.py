@@ -224,15 +224,14 @@ def model_for_sampling(name, run):
     if run:
         from ganzoo import training
 
-        model = training.restore(run)
+        config = training.read_run_config(run)
+        # A run trained under a mixed policy is sampled and scored in float32, as its
+        # published weights will be: its state goes into a float32 rebuild.
+        mixed = config.get("run", {}).get("precision", "float32") != "float32"
+        model = training.restore(run, build=(lambda: zoo.build(
+            training.run_entry_config(config))) if mixed else None)
         if model is None:
             raise UsageError(f"--run {run} holds no checkpoint.keras.")
-        config = training.read_run_config(run)
-        if model.dtype_policy.name != "float32":
-            # A run trained under a mixed policy is sampled and scored in float32, as its
-            # published weights will be: its state goes into a float32 rebuild.
-            entry = {key: value for key, value in config.items() if key != "run"}
-            model = training.restore(run, build=lambda: zoo.build(entry))
         # Checkpoints from before the scorers were part of the model's config.
         model.evaluator = model.evaluator or config.get("evaluator")
         model.reference = model.reference or config.get("reference")
@@ -381,7 +380,7 @@ def cmd_train(args):
     resuming = training.has_checkpoint(args.out)
     precision_change = resolve_resume(args, existing) if resuming and existing else None
     if resuming and existing:  # the run goes on with its own recorded architecture
-        config = {k: v for k, v in run_config.items() if k != "run"}
+        config = training.run_entry_config(run_config)
     recipe_fields = {}
     if args.recipe:
         config, recipe_fields = read_recipe(args.recipe, config)

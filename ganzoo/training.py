@@ -50,6 +50,12 @@ def read_run_config(run_dir):
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def run_entry_config(run_config):
+    """The entry config a run trains (its config.json without the "run" record of flags and
+    changes): what `zoo.build` rebuilds the run's model from."""
+    return {key: value for key, value in run_config.items() if key != "run"}
+
+
 DAMAGED_CHECKPOINT = "checkpoint.damaged.keras"
 
 
