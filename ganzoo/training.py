@@ -70,8 +70,9 @@ def restore(run_dir, build=None):
     `build` (a function returning a fresh, compiled model) continues the run in a rebuilt
     model: the checkpoint's whole state (weights, EMA, optimizer moments and step, noise
     stream) is loaded into `build()`'s variables. That is how a run changes its dtype policy
-    or a recipe field that adds no variables (DiffAugment) part-way; a checkpoint whose
-    variables do not fit the rebuilt model is reported as such.
+    or a recipe field that adds no variables (DiffAugment, learning rates and their
+    schedules) part-way; a checkpoint whose variables do not fit the rebuilt model is
+    reported as such.
 
     A latest checkpoint that cannot be read is renamed checkpoint.damaged.keras (kept for
     inspection, and out of the way so the next save does not rotate it over the good previous
@@ -134,8 +135,13 @@ def _load_into(model, path):
 
 def _state_variables(model):
     """Every variable a resume must carry over, in a fixed order: all network weights
-    (EMA included) and both optimizers' variables (iterations, moments)."""
-    return [*model.weights, *model.d_optimizer.variables, *model.g_optimizer.variables]
+    (EMA included) and both optimizers' variables (iterations, moments). Not a float
+    learning rate's variable: the rate is recipe, not state, so a continued run takes the
+    rebuilt model's (a new rate, or a schedule such as ConstantThenLinearDecay, which has
+    no variable at all) instead of the checkpoint's."""
+    optimizer_state = [variable for optimizer in (model.d_optimizer, model.g_optimizer)
+                       for variable in optimizer.variables if variable.name != "learning_rate"]
+    return [*model.weights, *optimizer_state]
 
 
 def _variable_mismatches(saved, model):

@@ -145,6 +145,35 @@ def test_resume_into_a_rebuilt_model_carries_the_whole_state(tiny_config, tiny_m
     assert training.read_state(tmp_path)["step"] == 5
 
 
+def test_resume_with_a_new_learning_rate_or_schedule_takes_the_recipes(tiny_config,
+                                                                       tiny_model,
+                                                                       tiny_dataset, tmp_path):
+    """The learning rate is recipe, not state: a continued run gets the rebuilt model's rate
+    (a float replaced, or a decay schedule, which has no variable), with the moments and
+    step carried over rather than the checkpoint's old rate written back."""
+    _fit(tiny_model, tiny_dataset, 4, tmp_path)
+    decay = {"class_name": "ConstantThenLinearDecay", "registered_name":
+             "ganzoo>ConstantThenLinearDecay",
+             "config": {"initial": 1e-3, "constant_steps": 4, "decay_steps": 4}}
+    optimizers = {"d": {"class_name": "Adam", "config": {"learning_rate": 2.5e-4,
+                                                          "beta_1": 0.5}},
+                  "g": {"class_name": "Adam", "config": {"learning_rate": decay,
+                                                          "beta_1": 0.5}}}
+    resumed = training.restore(tmp_path, build=lambda: zoo.build(
+        dict(tiny_config, optimizers=optimizers)))
+    assert float(resumed.d_optimizer.learning_rate) == pytest.approx(2.5e-4)  # not 1e-3
+    moments = [v for v in tiny_model.g_optimizer.variables if "momentum" in v.path]
+    loaded = [v for v in resumed.g_optimizer.variables if "momentum" in v.path]
+    assert len(moments) == len(loaded) > 0
+    for a, b in zip(moments, loaded):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert int(resumed.g_optimizer.iterations) == 4
+    # Step 4 of a 4 + 4 schedule: still the initial rate; two steps on, half of it.
+    assert float(resumed.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    _fit(resumed, tiny_dataset, 6, tmp_path)
+    assert float(resumed.g_optimizer.learning_rate) == pytest.approx(5e-4)
+
+
 def test_resume_into_a_different_architecture_is_refused(tiny_config, tiny_model,
                                                          tiny_dataset, tmp_path):
     _fit(tiny_model, tiny_dataset, 2, tmp_path)
