@@ -226,6 +226,21 @@ class StopAtStep(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class LogScheduledLearningRates(keras.callbacks.Callback):
+    """Adds `d_learning_rate` / `g_learning_rate` to each epoch's logs (so the progress bar,
+    History and TensorBoard show them) for optimizers whose rate follows a schedule, e.g.
+    ConstantThenLinearDecay; constant rates are left out of the logs."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        for role in ("d", "g"):
+            optimizer = getattr(self.model, f"{role}_optimizer", None)
+            if optimizer is not None and isinstance(optimizer.get_config()["learning_rate"],
+                                                    dict):  # a serialised schedule
+                logs[f"{role}_learning_rate"] = float(optimizer.learning_rate)
+
+
 class StopOnNonFinite(keras.callbacks.Callback):
     """Raises NonFiniteLossError, naming the loss and step, as soon as a loss is NaN or
     infinite; the exception stops `fit` before any later callback saves the bad weights."""
@@ -278,7 +293,9 @@ def fit_gan(model, dataset, total_steps, run_dir, *, batch_size, checkpoint_ever
         SampleGrid(run_dir),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
     ] if write else []
-    callbacks = [StopOnNonFinite(), StopAtStep(total_steps), *writers, *callbacks]
+    # The rates go into the logs before the writers (TensorBoard) read them.
+    callbacks = [StopOnNonFinite(), StopAtStep(total_steps), LogScheduledLearningRates(),
+                 *writers, *callbacks]
     return model.fit(
         dataset,
         steps_per_epoch=checkpoint_every,

@@ -170,8 +170,13 @@ def test_resume_with_a_new_learning_rate_or_schedule_takes_the_recipes(tiny_conf
     assert int(resumed.g_optimizer.iterations) == 4
     # Step 4 of a 4 + 4 schedule: still the initial rate; two steps on, half of it.
     assert float(resumed.g_optimizer.learning_rate) == pytest.approx(1e-3)
-    _fit(resumed, tiny_dataset, 6, tmp_path)
-    assert float(resumed.g_optimizer.learning_rate) == pytest.approx(5e-4)
+    history = _fit(resumed, tiny_dataset, 8, tmp_path)
+    assert float(resumed.g_optimizer.learning_rate) == pytest.approx(0.0)
+    # The scheduled rate is logged at each checkpoint (steps 6 and 8); the constant one is not.
+    assert history.history["g_learning_rate"] == pytest.approx([5e-4, 0.0])
+    assert "d_learning_rate" not in history.history
+    events = "".join(p.read_bytes().decode("latin-1") for p in tmp_path.glob("logs/train/*"))
+    assert "g_learning_rate" in events  # TensorBoard got it too
 
 
 def test_resume_into_a_different_architecture_is_refused(tiny_config, tiny_model,
