@@ -147,7 +147,8 @@ def test_every_entry_names_a_shipped_reference_of_its_shape():
             assert reference_config(config["reference"])["image_shape"] == config["image_shape"]
 
 
-@pytest.mark.parametrize("reference", ["mnist", "fashion-mnist", "anime-faces"])
+@pytest.mark.parametrize("reference", ["mnist", "fashion-mnist", "anime-faces",
+                                       "anime-faces-all"])
 def test_reference_statistics_are_real_covariances(reference):
     from ganzoo.metrics.reference import load_reference
 
