@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 import ganzoo
+from ganzoo.metrics.reference import list_references
 from ganzoo.images import to_uint8
 
 SHIPPED = [n for n in ganzoo.list_models() if ganzoo.get_config(n).get("weights")]
@@ -138,7 +139,7 @@ def test_cli_scores_labels_and_draws_per_class_grids(tmp_path):
 
 
 def test_every_entry_names_a_shipped_reference_of_its_shape():
-    from ganzoo.metrics.reference import list_references, reference_config
+    from ganzoo.metrics.reference import reference_config
 
     for name in ganzoo.list_models():
         config = ganzoo.get_config(name)
@@ -147,8 +148,7 @@ def test_every_entry_names_a_shipped_reference_of_its_shape():
             assert reference_config(config["reference"])["image_shape"] == config["image_shape"]
 
 
-@pytest.mark.parametrize("reference", ["mnist", "fashion-mnist", "anime-faces",
-                                       "anime-faces-all"])
+@pytest.mark.parametrize("reference", list_references())  # every shipped reference
 def test_reference_statistics_are_real_covariances(reference):
     from ganzoo.metrics.reference import load_reference
 
