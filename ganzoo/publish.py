@@ -9,7 +9,8 @@ from pathlib import Path
 from ganzoo.files import atomic_write_text, sha256_of
 from ganzoo.registry import (TRAINING_RECIPE, config_path, get_config, training_record,
                              training_record_path, zoo_root)
-from ganzoo.training import read_run_config, read_state
+from ganzoo.training import (GENERATOR_WEIGHTS, has_checkpoint, read_run_config, read_state,
+                             write_shipped_weights)
 
 
 def write_float16_copy(source, target):
@@ -97,6 +98,8 @@ def publish_run(run_dir, name, float16=False, notes=None):
                 f"Run {run_dir} does not match entry {name}: {key} is "
                 f"{run_config.get(key)!r} in the run, {entry.get(key)!r} in the entry; its "
                 f"weights would not load. Edit zoo_configs/{name}.json first.")
+    if not (Path(run_dir) / GENERATOR_WEIGHTS).exists() and has_checkpoint(run_dir):
+        write_shipped_weights(run_dir)  # a state-only copy, e.g. of checkpoints/NAME
     run = run_config.get("run", {})
     steps = state["step"]
     batch_size = run.get("batch_size", run_config.get("training", {}).get("batch_size"))

@@ -111,6 +111,26 @@ def restore(run_dir, build=None):
     return None
 
 
+def write_shipped_weights(run_dir):
+    """Writes run_dir/generator.weights.h5 from the run's checkpoint: the file the training
+    loop writes beside every checkpoint, for a directory that holds the resumable state only
+    (a copy of checkpoints/NAME). Refuses a checkpoint whose step is not state.json's (a
+    damaged latest one, replaced by the previous), so the weights match the recorded step."""
+    run_dir = Path(run_dir)
+    model = restore(run_dir)
+    if model is None:
+        raise FileNotFoundError(f"{run_dir} holds neither {GENERATOR_WEIGHTS} nor a "
+                                f"checkpoint to take the generator from.")
+    step = read_state(run_dir).get("step")
+    if model.train_steps != step:
+        raise CheckpointError(f"{run_dir}: the readable checkpoint is at step "
+                              f"{model.train_steps}, state.json says {step}; not publishing "
+                              f"weights that do not match the record.")
+    tmp = run_dir / "generator.tmp.weights.h5"
+    model.shipped_network().save_weights(tmp)
+    os.replace(tmp, run_dir / GENERATOR_WEIGHTS)
+
+
 class CheckpointMismatchError(ValueError):
     """A checkpoint's variables do not fit the model it is to be loaded into."""
 

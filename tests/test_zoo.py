@@ -210,3 +210,30 @@ def test_every_shipped_entry_has_a_recipe_config_and_a_record_beside_its_weights
         if config.get("weights"):
             assert record["weights_sha256"] == config["weights"]["sha256"], name
             assert record["command"].startswith(f"ganzoo train {name} "), name
+
+
+def test_publish_run_takes_the_generator_from_a_state_only_copy(tmp_zoo, tiny_model,
+                                                                tiny_dataset, tmp_path):
+    """checkpoints/NAME keeps the resumable state (checkpoint, state, config) but not the
+    generator file the training loop writes beside it: publish takes it from the checkpoint."""
+    import shutil
+
+    from ganzoo import training
+
+    run, copy = tmp_path / "run", tmp_path / "state-only"
+    training.fit_gan(tiny_model, tiny_dataset, 4, run, batch_size=8, checkpoint_every=2,
+                     verbose=0)
+    run_record = {"data": "faces.zip", "batch_size": 8, "precision": "float32"}
+    (run / "config.json").write_text(json.dumps({**ganzoo.get_config("tiny-dcgan"),
+                                                 "run": run_record}))
+    copy.mkdir()
+    for name in ("checkpoint.keras", "state.json", "config.json"):
+        shutil.copy(run / name, copy / name)
+    (copy / "state.json").write_text(json.dumps({"step": 2, "images_seen": 16}))
+    with pytest.raises(training.CheckpointError, match="at step 4, state.json says 2"):
+        publish.publish_run(copy, "tiny-dcgan")
+    shutil.copy(run / "state.json", copy / "state.json")
+    publish.publish_run(copy, "tiny-dcgan")
+    assert registry.training_record("tiny-dcgan")["steps"] == 4
+    np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(3, seed=1),
+                                  tiny_model.sample(3, seed=1))
