@@ -116,6 +116,8 @@ def write_shipped_weights(run_dir):
     loop writes beside every checkpoint, for a directory that holds the resumable state only
     (a copy of checkpoints/NAME). Refuses a checkpoint whose step is not state.json's (a
     damaged latest one, replaced by the previous), so the weights match the recorded step."""
+    from ganzoo import zoo  # noqa: F401  (registers the variant classes load_model needs)
+
     run_dir = Path(run_dir)
     model = restore(run_dir)
     if model is None:

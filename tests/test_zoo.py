@@ -218,6 +218,7 @@ def test_publish_run_takes_the_generator_from_a_state_only_copy(tmp_zoo, tiny_mo
     generator file the training loop writes beside it: publish takes it from the checkpoint."""
     import shutil
 
+    from conftest import run_cli
     from ganzoo import training
 
     run, copy = tmp_path / "run", tmp_path / "state-only"
@@ -233,7 +234,9 @@ def test_publish_run_takes_the_generator_from_a_state_only_copy(tmp_zoo, tiny_mo
     with pytest.raises(training.CheckpointError, match="at step 4, state.json says 2"):
         publish.publish_run(copy, "tiny-dcgan")
     shutil.copy(run / "state.json", copy / "state.json")
-    publish.publish_run(copy, "tiny-dcgan")
+    # As `ganzoo publish` runs it: a fresh process that has built no model yet.
+    published = run_cli("publish", "tiny-dcgan", "--run", str(copy))
+    assert published.returncode == 0, published.stderr
     assert registry.training_record("tiny-dcgan")["steps"] == 4
     np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(3, seed=1),
                                   tiny_model.sample(3, seed=1))
