@@ -78,6 +78,8 @@ def restore(run_dir, build=None):
     inspection, and out of the way so the next save does not rotate it over the good previous
     one) and the previous one is used. If checkpoints exist but none can be read, this raises
     CheckpointError and touches nothing: starting over would overwrite them."""
+    from ganzoo import zoo  # noqa: F401  (registers the variant classes load_model needs)
+
     run_dir = Path(run_dir)
     failures = []
     for name in (CHECKPOINT, PREVIOUS_CHECKPOINT):
@@ -116,8 +118,6 @@ def write_shipped_weights(run_dir):
     loop writes beside every checkpoint, for a directory that holds the resumable state only
     (a copy of checkpoints/NAME). Refuses a checkpoint whose step is not state.json's (a
     damaged latest one, replaced by the previous), so the weights match the recorded step."""
-    from ganzoo import zoo  # noqa: F401  (registers the variant classes load_model needs)
-
     run_dir = Path(run_dir)
     model = restore(run_dir)
     if model is None:
