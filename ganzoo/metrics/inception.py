@@ -204,15 +204,24 @@ def load_fid_inception(pt_path=None):
     return model
 
 
+_EXTRACTORS = {}  # weights source -> traced extractor, one per process
+
+
 def feature_extractor(pt_path=None):
-    """A tf.function: uint8/[0,255] images of any size -> float32 (batch, 2048) features."""
-    model = load_fid_inception(pt_path)
+    """A tf.function: uint8/[0,255] images of any size -> float32 (batch, 2048) features.
+    Built once per process and weights source: building, loading and tracing the Inception
+    costs ~15 s on a CPU, which repeated evaluations (several metrics, a notebook) would pay
+    again each time. The weights are a fixed conversion of one file, so reuse is exact."""
+    key = str(Path(pt_path).resolve()) if pt_path else None
+    if key not in _EXTRACTORS:
+        model = load_fid_inception(pt_path)
 
-    @tf.function(reduce_retracing=True)
-    def features(images):
-        return model(preprocess(images), training=False)
+        @tf.function(reduce_retracing=True)
+        def features(images):
+            return model(preprocess(images), training=False)
 
-    return features
+        _EXTRACTORS[key] = features
+    return _EXTRACTORS[key]
 
 
 __all__ = ["FEATURE_DIM", "build_fid_inception", "load_fid_inception", "feature_extractor",

