@@ -1,4 +1,5 @@
-"""The `ganzoo` command line, end to end in a temporary directory (subprocesses)."""
+"""The `ganzoo` command line, end to end in a temporary directory: in this process (see
+`conftest.run_cli`), and in a fresh one where only a process shows it (start-up log lines)."""
 import argparse
 import json
 
@@ -26,7 +27,7 @@ def test_list_info_sample(env, tmp_path):
     assert json.loads(info.stdout)["variant"] == "dcgan"
     out = tmp_path / "grid.png"
     sampled = run_cli("sample", "tiny-dcgan", "--num", "6", "--seed", "3", "--cols", "3",
-                      "--out", str(out), env_extra={**env, **QUIET})
+                      "--out", str(out), env_extra={**env, **QUIET}, subprocess=True)
     assert sampled.returncode == 0, sampled.stderr
     assert sampled.stderr == ""  # no oneDNN / absl / TF start-up lines
     grid = np.asarray(Image.open(out))
@@ -44,7 +45,8 @@ def image_folder(tmp_path, count=16):
 def test_train_resume_and_export(env, tmp_path):
     data, run = image_folder(tmp_path), tmp_path / "run"
     first = run_cli("train", "tiny-dcgan", "--data", str(data), "--steps", "3", "--out",
-                    str(run), "--checkpoint_every", "2", env_extra={**env, **QUIET})
+                    str(run), "--checkpoint_every", "2", env_extra={**env, **QUIET},
+                    subprocess=True)
     assert first.returncode == 0, first.stderr
     assert json.loads((run / "state.json").read_text())["step"] == 3
     second = run_cli("train", "tiny-dcgan", "--data", str(data), "--steps", "5", "--out",

@@ -240,7 +240,7 @@ def test_publish_run_takes_the_generator_from_a_state_only_copy(tmp_zoo, tiny_mo
         publish.publish_run(copy, "tiny-dcgan")
     shutil.copy(run / "state.json", copy / "state.json")
     # As `ganzoo publish` runs it: a fresh process that has built no model yet.
-    published = run_cli("publish", "tiny-dcgan", "--run", str(copy))
+    published = run_cli("publish", "tiny-dcgan", "--run", str(copy), subprocess=True)
     assert published.returncode == 0, published.stderr
     assert registry.training_record("tiny-dcgan")["steps"] == 4
     np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(3, seed=1),
