@@ -11,8 +11,8 @@ import keras
 from keras import layers
 
 from ganzoo.checks import check_count
-from ganzoo.nets.conditioning import (CONDITIONINGS, class_head, label_map, projection,
-                                      projection_inputs, with_label_embedding)
+from ganzoo.nets.conditioning import (CONDITIONINGS, batch_norm, class_head, generator_inputs,
+                                      label_map, projection, projection_inputs)
 
 
 def _init():
@@ -41,26 +41,28 @@ def _stages(image_shape):
 
 
 def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None,
-                    name="generator"):
+                    conditioning="embedding", name="generator"):
     """z (batch, latent_dim) -> images (batch, H, W, C) in [-1, 1]; with `num_classes`,
-    [z, labels] -> images (a learned label embedding is joined to z).
+    [z, labels] -> images, the label seen through `conditioning`: "embedding" (a learned
+    label embedding joined to z) or "batchnorm" (class-conditional batch norm on every
+    layer; see `ganzoo.nets.conditioning`).
 
     The widths are base_filters * 2**k, widest at 4x4 (Radford et al. use base 128 at 64x64
     with 1024 filters at 4x4; `base_filters` scales the whole stack).
     """
     start, stages = _stages(image_shape)
     width = base_filters * 2 ** (stages - 1)
-    inputs, x = with_label_embedding(keras.Input((latent_dim,), name="z"), num_classes)
+    inputs, x, labels = generator_inputs(latent_dim, num_classes, conditioning)
     x = layers.Dense(start * start * width, use_bias=False, kernel_initializer=_init())(x)
     x = layers.Reshape((start, start, width))(x)
-    x = layers.BatchNormalization()(x)
+    x = batch_norm(x, labels, num_classes)
     x = layers.ReLU()(x)
     for _ in range(stages - 1):
         width //= 2
         x = layers.Conv2DTranspose(
             width, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_init()
         )(x)
-        x = layers.BatchNormalization()(x)
+        x = batch_norm(x, labels, num_classes)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(
         image_shape[-1], 4, strides=2, padding="same", kernel_initializer=_init()

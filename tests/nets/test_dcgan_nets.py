@@ -78,3 +78,45 @@ def test_optional_hidden_layer_before_the_logit(norm):
     assert [d.units for d in plain.layers if isinstance(d, keras.layers.Dense)] == [1]
     with pytest.raises(ValueError, match="hidden_units must be a positive integer"):
         dcgan_discriminator((16, 16, 1), base_filters=4, hidden_units=2.5)
+
+
+def test_class_conditional_batch_norm_scales_and_shifts_by_each_samples_label():
+    from ganzoo.nets.conditioning import ClassConditionalBatchNorm
+
+    norm = ClassConditionalBatchNorm(3, epsilon=0.0)
+    features = np.random.default_rng(0).normal(2.0, 3.0, (6, 2, 2, 4)).astype("float32")
+    labels = np.array([0, 1, 2, 0, 1, 2], "int32")
+    norm([features, labels])
+    gamma = np.arange(12, dtype="float32").reshape(3, 4) + 1
+    beta = -np.arange(12, dtype="float32").reshape(3, 4)
+    norm.gamma.assign(gamma)
+    norm.beta.assign(beta)
+    out = keras.ops.convert_to_numpy(norm([features, labels], training=True))
+    mean, std = features.mean((0, 1, 2)), features.std((0, 1, 2))
+    expected = (features - mean) / std * gamma[labels][:, None, None] + beta[labels][:, None, None]
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_batchnorm_conditioned_generator_uses_the_label_at_every_layer():
+    generator = dcgan_generator(8, (16, 16, 3), base_filters=4, num_classes=3,
+                                conditioning="batchnorm")
+    assert [i.name for i in generator.inputs] == ["z", "labels"]
+    norms = [layer for layer in generator.layers
+             if type(layer).__name__ == "ClassConditionalBatchNorm"]
+    assert len(norms) == 2 and not any(type(layer).__name__ == "BatchNormalization"
+                                       for layer in generator.layers)
+    # Different gamma per class: the same z gives different images for different labels.
+    for norm in norms:
+        norm.gamma.assign(np.random.default_rng(1).uniform(0.5, 2.0, norm.gamma.shape))
+    z = np.repeat(np.random.default_rng(2).normal(size=(1, 8)).astype("float32"), 3, axis=0)
+    images = keras.ops.convert_to_numpy(generator([z, np.arange(3)], training=False))
+    assert np.abs(images[0] - images[1]).max() > 1e-3
+    restored = keras.Model.from_config(generator.get_config())
+    restored.set_weights(generator.get_weights())
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(restored([z, np.arange(3)], training=False)), images)
+
+
+def test_unknown_generator_conditioning_is_refused():
+    with pytest.raises(ValueError, match="generator conditioning must be one of embedding"):
+        dcgan_generator(8, (16, 16, 3), base_filters=4, num_classes=3, conditioning="film")
