@@ -127,6 +127,11 @@ def build_parser():
                        help="a JSON object of config fields replacing the entry's (e.g. "
                             "{\"augment\": \"translation,cutout\"}); on a resume, fields "
                             "that add no variables continue the run with the change recorded")
+    train.add_argument("--init_from", metavar="RUN_DIR",
+                       help="start a new run from another run's latest checkpoint, its "
+                            "networks copied into this recipe's (wider) ones by Net2WiderNet; "
+                            "optimizers start afresh (ignored when --out already has a "
+                            "checkpoint)")
     train.add_argument("--labels_csv", help="tags.csv:column labelling a folder/zip "
                                             "(default: the entry's, next to --data)")
     train.add_argument("--pairs", choices=["edges", "side_by_side", "unpaired"],
@@ -409,6 +414,8 @@ def cmd_train(args):
                           precision_change, args.recipe, recipe_fields)
         if model is None:
             model = zoo.build(config, seed=args.seed)
+            initialized_from = init_from(model, args.init_from, args.seed) \
+                if args.init_from else None
             if chief:
                 os.makedirs(args.out, exist_ok=True)
                 # What this run did beyond the entry's recipe (for resuming and for
@@ -417,12 +424,17 @@ def cmd_train(args):
                        "precision": precision, "strategy": args.strategy or "default",
                        "data": args.data, "split": args.split, "batch_size": batch_size,
                        "labels_csv": args.labels_csv, "pairs": args.pairs}
+                if initialized_from:
+                    run["init_from"] = initialized_from
                 if recipe_fields:
                     run["changes"] = [{"step": 0, "recipe": args.recipe,
                                        "fields": recipe_fields}]
                 training.atomic_write_text(os.path.join(args.out, "config.json"),
                                            json.dumps(dict(config, run=run), indent=2))
         else:
+            if args.init_from:
+                print(f"{args.out} has a checkpoint: resuming it (--init_from applies to a "
+                      f"new run only)")
             print(f"Resuming {args.out} from step {model.train_steps}")
             data_seed = (existing or {}).get("data_seed", data_seed)
     # tf.data derives the shuffle order from the global seed and the op seed: set both, so
@@ -442,6 +454,35 @@ def cmd_train(args):
     state = training.read_state(args.out)
     print(f"Done: {args.out} at step {state.get('step')}, "
           f"{state.get('wall_time_s')} s of training")
+
+
+def init_from(model, run_dir, seed):
+    """Copies the networks of the run in `run_dir` (its latest readable checkpoint) into
+    `model`'s by Net2WiderNet (`ganzoo.nets.widen`): generator, EMA generator and
+    discriminator, each as wide as or wider than the source's. Returns what the run records."""
+    from ganzoo import training
+    from ganzoo.nets.widen import widen_into
+
+    source = training.restore(run_dir)
+    if source is None:
+        raise UsageError(f"--init_from {run_dir}: no checkpoint there (it needs the "
+                         f"{training.CHECKPOINT} of a ganzoo train run).")
+    if type(source) is not type(model):
+        raise UsageError(f"--init_from {run_dir}: that run trains a {type(source).__name__}, "
+                         f"this one a {type(model).__name__}.")
+    pairs = [("generator", source.generator, model.generator),
+             ("discriminator", source.discriminator, model.discriminator)]
+    if getattr(source, "ema_generator", None) is not None and model.ema_generator is not None:
+        pairs.append(("EMA generator", source.ema_generator, model.ema_generator))
+    for role, old, new in pairs:
+        try:
+            widen_into(old, new, seed=seed or 0)
+        except ValueError as error:
+            raise UsageError(f"--init_from {run_dir}: cannot copy its {role} into this "
+                             f"recipe's: {error}") from None
+    print(f"Initialised from {run_dir} (step {source.train_steps}) by Net2WiderNet")
+    return {"run": str(run_dir), "step": int(source.train_steps),
+            "method": "Net2WiderNet (ganzoo.nets.widen), fresh optimizers"}
 
 
 def record_change(run_dir, run_config, config, step, precision, precision_change, recipe,

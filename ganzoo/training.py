@@ -148,7 +148,8 @@ def _load_into(model, path):
         raise CheckpointMismatchError(
             f"{path} does not fit the rebuilt model: {'; '.join(mismatches[:5])}"
             f"{' ...' if len(mismatches) > 5 else ''}. Only changes that keep every "
-            f"variable (precision, augmentation, learning rates) can continue a run.")
+            f"variable (precision, augmentation, learning rates) can continue a run; wider "
+            f"networks can start a new run from it with `ganzoo train --init_from`.")
     for target, source in zip(_state_variables(model), _state_variables(saved)):
         target.assign(source)
     model.seed_generator.state.assign(saved.seed_generator.state)

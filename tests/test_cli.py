@@ -197,6 +197,34 @@ def test_resume_with_a_new_precision_and_recipe_continues_the_run(env, tmp_path)
     assert (run / "checkpoint.keras").read_bytes() == before
 
 
+def test_init_from_grows_a_finished_run_into_a_wider_new_one(env, tmp_path):
+    data, narrow, wide = image_folder(tmp_path), tmp_path / "narrow", tmp_path / "wide"
+    assert run_cli("train", "tiny-dcgan", "--data", str(data), "--steps", "2", "--out",
+                   str(narrow), env_extra=env).returncode == 0
+    recipe = tmp_path / "wider.json"
+    recipe.write_text(json.dumps({"generator": {"type": "dcgan", "base_filters": 6},
+                                  "discriminator": {"type": "dcgan", "base_filters": 6}}))
+    train = ("train", "tiny-dcgan", "--data", str(data), "--recipe", str(recipe),
+             "--init_from", str(narrow), "--out", str(wide))
+    grown = run_cli(*train, "--steps", "2", env_extra=env)
+    assert grown.returncode == 0, grown.stderr
+    assert "Initialised from" in grown.stdout and "(step 2)" in grown.stdout
+    run = json.loads((wide / "config.json").read_text())
+    assert run["generator"]["base_filters"] == 6
+    assert run["run"]["init_from"]["step"] == 2
+    assert json.loads((wide / "state.json").read_text())["step"] == 2  # its own count
+    again = run_cli(*train, "--steps", "3", env_extra=env)  # the same command resumes
+    assert again.returncode == 0 and "from step 2" in again.stdout, again.stderr
+    # Narrower networks, or a run without a checkpoint, are refused with the reason.
+    recipe.write_text(json.dumps({"generator": {"type": "dcgan", "base_filters": 2}}))
+    for source, message in ((narrow, "only widens"), (tmp_path / "none", "no checkpoint")):
+        refused = run_cli("train", "tiny-dcgan", "--data", str(data), "--steps", "2",
+                          "--recipe", str(recipe), "--init_from", str(source), "--out",
+                          str(tmp_path / "refused"), env_extra=env)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert message in refused.stderr, refused.stderr
+
+
 @pytest.mark.parametrize("fields,message", [
     ({"weights": None}, "weights cannot be replaced by a recipe"),
     ([1, 2], "expected a JSON object of config fields"),
