@@ -129,7 +129,8 @@ def build_parser():
                             "that add no variables continue the run with the change recorded")
     train.add_argument("--init_from", metavar="RUN_DIR",
                        help="start a new run from another run's latest checkpoint, its "
-                            "networks copied into this recipe's (wider) ones by Net2WiderNet; "
+                            "networks copied into this recipe's (wider) ones keeping their "
+                            "function (ganzoo.nets.widen); "
                             "optimizers start afresh (ignored when --out already has a "
                             "checkpoint)")
     train.add_argument("--labels_csv", help="tags.csv:column labelling a folder/zip "
@@ -458,7 +459,7 @@ def cmd_train(args):
 
 def init_from(model, run_dir, seed):
     """Copies the networks of the run in `run_dir` (its latest readable checkpoint) into
-    `model`'s by Net2WiderNet (`ganzoo.nets.widen`): generator, EMA generator and
+    `model`'s by function-preserving widening (`ganzoo.nets.widen`): generator, EMA generator and
     discriminator, each as wide as or wider than the source's. Returns what the run records."""
     from ganzoo import training
     from ganzoo.nets.widen import widen_into
@@ -480,9 +481,9 @@ def init_from(model, run_dir, seed):
         except ValueError as error:
             raise UsageError(f"--init_from {run_dir}: cannot copy its {role} into this "
                              f"recipe's: {error}") from None
-    print(f"Initialised from {run_dir} (step {source.train_steps}) by Net2WiderNet")
+    print(f"Initialised from {run_dir} (step {source.train_steps}), networks widened")
     return {"run": str(run_dir), "step": int(source.train_steps),
-            "method": "Net2WiderNet (ganzoo.nets.widen), fresh optimizers"}
+            "method": "function-preserving widening (ganzoo.nets.widen), fresh optimizers"}
 
 
 def record_change(run_dir, run_config, config, step, precision, precision_change, recipe,

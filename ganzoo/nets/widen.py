@@ -1,16 +1,20 @@
-"""Net2WiderNet (Chen, Goodfellow & Shlens 2016, "Net2Net", Section 2.1): copy a trained
-network into a wider one of the same depth, so a run can grow its capacity instead of
-starting again from random weights.
+"""Function-preserving widening (the idea of Net2Net, Chen, Goodfellow & Shlens 2016): copy
+a trained network into a wider one of the same depth, so a run can grow its capacity instead
+of starting again from random weights.
 
-Every widened layer's extra units are copies of randomly chosen existing ones (the paper's
-random mapping g), and the next layer divides each copied input by the number of copies, so
-a plain network computes the same function (Eq. 1 and 2); batch-norm statistics and scales
-are copied with their channels. Small noise on the copies breaks their symmetry, else they
-would keep receiving identical gradients (the paper adds noise for the same reason).
+Every layer keeps its trained weights for the old units. A new unit starts with small random
+incoming weights (different for each, so they do not learn in lockstep) and zero outgoing
+weights, so the wider network computes exactly the old function; the outgoing weights get
+gradients from the first step (the new units' activations are not zero), and the incoming
+ones follow. New batch-norm channels start fresh (scale 1, offset 0).
 
-Spectrally normalised layers divide by their kernel's largest singular value, which the
-copying changes, so such a discriminator computes a rescaled, not identical, function; its
-power-iteration vectors are re-estimated for the new kernels.
+Why not Net2WiderNet's copies of existing units with their outgoing weights divided among the
+copies (Section 2.1): that preserves a plain network's function, but a spectrally normalised
+layer divides by its kernel's largest singular value, which copying changes layer by layer;
+measured on sngan-anime's 48 -> 64 filter discriminator, the copied network's logits had
+correlation 0.06 with the original's. Zero rows leave the singular values as they were, and
+small new columns change them by O(noise^2), so the spectrally normalised discriminator keeps
+its function too (its power-iteration vectors are re-estimated for the new kernels).
 
 Supported: chains of Dense, Conv2D and Conv2DTranspose layers (spectrally normalised or
 not) with batch norm, activations, Reshape and Flatten between them: the unconditional DCGAN
@@ -39,8 +43,8 @@ def _units(layer):
 
 def widen_into(source, target, seed=0, noise=1e-2):
     """Copies the weights of `source` into `target`, a network built with the same layers
-    but more units or filters per layer (e.g. base_filters 48 -> 64), by Net2WiderNet.
-    `noise`: std of the symmetry-breaking noise relative to each kernel's std.
+    but more units or filters per layer (e.g. base_filters 48 -> 64), keeping its function.
+    `noise`: std of the new units' incoming weights, relative to each kernel's std.
     Raises ValueError (naming the layers) when the two networks do not correspond."""
     if not (_is_chain(source) and _is_chain(target)):
         raise ValueError(f"widen_into supports single-input chains of layers (unconditional "
@@ -62,66 +66,76 @@ def widen_into(source, target, seed=0, noise=1e-2):
             following = layers[index + 1] if index + 1 < len(layers) else (None, None)
             mapping = _widen_weighted(old, new, mapping, following, rng, noise)
         elif isinstance(old, keras.layers.BatchNormalization):
+            kept = np.flatnonzero(mapping >= 0)
             for old_weight, new_weight in zip(old.weights, new.weights):
-                new_weight.assign(np.asarray(old_weight)[mapping])
+                values = np.asarray(new_weight).copy()  # new channels: fresh scale, offset, stats
+                values[kept] = np.asarray(old_weight)[mapping[kept]]
+                new_weight.assign(values)
         elif isinstance(old, keras.layers.Reshape):
             pass  # the Dense before it already mapped per channel (see _widen_weighted)
         elif isinstance(old, keras.layers.Flatten):
             height, width, channels = old.input.shape[1:]
-            positions = np.arange(height * width)[:, None]
-            mapping = (positions * channels + mapping[None, :]).reshape(-1)
+            mapping = _positions(mapping, channels, height * width)
         else:
             raise ValueError(f"widen_into cannot widen through a {type(old).__name__} layer "
                              f"({old.name}).")
     return target
 
 
-def _output_mapping(old_units, new_units, rng):
+def _output_mapping(old_units, new_units):
+    """Target unit -> source unit, -1 for the new ones."""
     if new_units < old_units:
         raise ValueError(f"widen_into only widens: a layer has {old_units} units in the "
                          f"source and {new_units} in the target.")
-    extra = rng.integers(0, old_units, new_units - old_units)
-    return np.concatenate([np.arange(old_units), extra])
+    return np.concatenate([np.arange(old_units), np.full(new_units - old_units, -1)])
+
+
+def _positions(channel_map, old_channels, positions):
+    """The map of a flattened (positions x channels) vector from its channels' map."""
+    offsets = np.arange(positions)[:, None] * old_channels
+    return np.where(channel_map[None, :] >= 0, offsets + channel_map[None, :], -1).reshape(-1)
 
 
 def _widen_weighted(old, new, in_map, following, rng, noise):
-    """Widens one Dense/convolution; returns the mapping of its output units."""
+    """Widens one Dense/convolution; returns the map of its output units."""
     old_inner, new_inner = _inner(old), _inner(new)
     kernel = np.asarray(old_inner.kernel)
     transposed = isinstance(old_inner, keras.layers.Conv2DTranspose)
-    in_axis, out_axis = (-1, -2) if transposed else (-2, -1)
+    in_axis, out_axis = (kernel.ndim - 1, kernel.ndim - 2) if transposed else \
+        (kernel.ndim - 2, kernel.ndim - 1)
     if in_map is None:  # the network's input: never widened
         in_map = np.arange(kernel.shape[in_axis])
     old_units, new_units = _units(old), _units(new)
     old_following, new_following = following
     if isinstance(new_following, keras.layers.Reshape):
-        # Dense -> (H, W, C): map the channels, the same way at every position.
+        # Dense -> (H, W, C): widen the channels, the same way at every position.
         old_channels = old_following.target_shape[-1]
-        new_channels = new_following.target_shape[-1]
-        positions = new_units // new_channels
-        channel_map = _output_mapping(old_channels, new_channels, rng)
-        out_map = (np.arange(positions)[:, None] * old_channels + channel_map[None, :]).reshape(-1)
-        next_map = channel_map
+        channel_map = _output_mapping(old_channels, new_following.target_shape[-1])
+        out_map, next_map = _positions(channel_map, old_channels, new_units // len(channel_map)), \
+            channel_map
     else:
-        out_map = next_map = _output_mapping(old_units, new_units, rng)
-    counts = np.bincount(in_map, minlength=kernel.shape[in_axis]).astype(kernel.dtype)
-    widened = np.take(np.take(kernel, in_map, axis=in_axis), out_map, axis=out_axis)
-    shape = [1] * widened.ndim
-    shape[in_axis] = -1
-    widened = widened / counts[in_map].reshape(shape)
-    copies = np.zeros(widened.shape[out_axis], bool)
-    copies[kernel.shape[out_axis]:] = True  # the new output units ...
-    duplicated_inputs = np.bincount(in_map)[in_map] > 1  # ... and inputs fed by copies
-    mask_shape = [1] * widened.ndim
-    mask_shape[out_axis] = -1
-    mask = copies.reshape(mask_shape)
-    in_shape = [1] * widened.ndim
-    in_shape[in_axis] = -1
-    mask = mask | duplicated_inputs.reshape(in_shape)
-    widened = widened + mask * rng.normal(0.0, noise * kernel.std(), widened.shape)
-    new_inner.kernel.assign(widened.astype(kernel.dtype))
+        out_map = next_map = _output_mapping(old_units, new_units)
+    # New outputs: small random incoming weights; new inputs: zero outgoing weights.
+    shape = list(kernel.shape)
+    shape[in_axis], shape[out_axis] = len(in_map), len(out_map)
+    widened = rng.normal(0.0, noise * kernel.std(), shape).astype(kernel.dtype)
+    old_in, old_out = np.flatnonzero(in_map >= 0), np.flatnonzero(out_map >= 0)
+    new_in = np.flatnonzero(in_map < 0)
+    index = [slice(None)] * kernel.ndim
+    index[in_axis] = new_in
+    widened[tuple(index)] = 0.0
+    index[in_axis], index[out_axis] = old_in[:, None], old_out[None, :]
+    source = [slice(None)] * kernel.ndim
+    source[in_axis], source[out_axis] = in_map[old_in][:, None], out_map[old_out][None, :]
+    if in_axis > out_axis:  # advanced indices index (out, in) for a transposed kernel
+        index[in_axis], index[out_axis] = old_in[None, :], old_out[:, None]
+        source[in_axis], source[out_axis] = in_map[old_in][None, :], out_map[old_out][:, None]
+    widened[tuple(index)] = kernel[tuple(source)]
+    new_inner.kernel.assign(widened)
     if new_inner.use_bias:
-        new_inner.bias.assign(np.asarray(old_inner.bias)[out_map])
+        bias = np.zeros(len(out_map), kernel.dtype)
+        bias[old_out] = np.asarray(old_inner.bias)[out_map[old_out]]
+        new_inner.bias.assign(bias)
     if isinstance(new, keras.layers.SpectralNormalization):
         for _ in range(50):  # converge u for the new kernel (one step per training call)
             new.normalized_kernel(update=True)
