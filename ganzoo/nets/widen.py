@@ -99,39 +99,29 @@ def _positions(channel_map, old_channels, positions):
 def _widen_weighted(old, new, in_map, following, rng, noise):
     """Widens one Dense/convolution; returns the map of its output units."""
     old_inner, new_inner = _inner(old), _inner(new)
-    kernel = np.asarray(old_inner.kernel)
+    # Work in (..., in, out) order; a transposed convolution stores (..., out, in).
     transposed = isinstance(old_inner, keras.layers.Conv2DTranspose)
-    in_axis, out_axis = (kernel.ndim - 1, kernel.ndim - 2) if transposed else \
-        (kernel.ndim - 2, kernel.ndim - 1)
+    kernel = np.asarray(old_inner.kernel)
+    kernel = np.swapaxes(kernel, -1, -2) if transposed else kernel
     if in_map is None:  # the network's input: never widened
-        in_map = np.arange(kernel.shape[in_axis])
+        in_map = np.arange(kernel.shape[-2])
     old_units, new_units = _units(old), _units(new)
     old_following, new_following = following
     if isinstance(new_following, keras.layers.Reshape):
         # Dense -> (H, W, C): widen the channels, the same way at every position.
         old_channels = old_following.target_shape[-1]
-        channel_map = _output_mapping(old_channels, new_following.target_shape[-1])
-        out_map, next_map = _positions(channel_map, old_channels, new_units // len(channel_map)), \
-            channel_map
+        next_map = _output_mapping(old_channels, new_following.target_shape[-1])
+        out_map = _positions(next_map, old_channels, new_units // len(next_map))
     else:
         out_map = next_map = _output_mapping(old_units, new_units)
     # New outputs: small random incoming weights; new inputs: zero outgoing weights.
-    shape = list(kernel.shape)
-    shape[in_axis], shape[out_axis] = len(in_map), len(out_map)
+    shape = kernel.shape[:-2] + (len(in_map), len(out_map))
     widened = rng.normal(0.0, noise * kernel.std(), shape).astype(kernel.dtype)
     old_in, old_out = np.flatnonzero(in_map >= 0), np.flatnonzero(out_map >= 0)
-    new_in = np.flatnonzero(in_map < 0)
-    index = [slice(None)] * kernel.ndim
-    index[in_axis] = new_in
-    widened[tuple(index)] = 0.0
-    index[in_axis], index[out_axis] = old_in[:, None], old_out[None, :]
-    source = [slice(None)] * kernel.ndim
-    source[in_axis], source[out_axis] = in_map[old_in][:, None], out_map[old_out][None, :]
-    if in_axis > out_axis:  # advanced indices index (out, in) for a transposed kernel
-        index[in_axis], index[out_axis] = old_in[None, :], old_out[:, None]
-        source[in_axis], source[out_axis] = in_map[old_in][None, :], out_map[old_out][:, None]
-    widened[tuple(index)] = kernel[tuple(source)]
-    new_inner.kernel.assign(widened)
+    widened[..., in_map < 0, :] = 0.0
+    widened[..., old_in[:, None], old_out[None, :]] = \
+        kernel[..., in_map[old_in][:, None], out_map[old_out][None, :]]
+    new_inner.kernel.assign(np.swapaxes(widened, -1, -2) if transposed else widened)
     if new_inner.use_bias:
         bias = np.zeros(len(out_map), kernel.dtype)
         bias[old_out] = np.asarray(old_inner.bias)[out_map[old_out]]
