@@ -15,13 +15,29 @@ ARCHITECTURE = ("variant", "latent_dim", "image_shape", "generator", "discrimina
                 "objective", "ema_decay", "optimizers", "augment", "num_classes")
 
 
+def candidate_recipe(run_config):
+    """The recipe a *candidate* run was started with (a --recipe at step 0: another model
+    beside the shipped weights, published only if it measures better), else None."""
+    changes = run_config["run"].get("changes") or []
+    return changes[0] if changes and changes[0]["step"] == 0 and changes[0].get("recipe") \
+        else None
+
+
 @pytest.mark.parametrize("name", STATES)
 def test_training_state_matches_its_entry_and_is_complete(name):
     folder = ROOT / name
     run_config = json.loads((folder / "config.json").read_text())
     entry = registry.get_config(name)
     state = json.loads((folder / "state.json").read_text())
-    if entry.get("weights"):  # interim weights ship while training goes on
+    candidate = candidate_recipe(run_config)
+    if candidate:
+        # It must be the recipe as the repository has it, applied to the entry as it is now.
+        recipe_file = ROOT.parent / candidate["recipe"]
+        assert recipe_file.is_file(), f"checkpoints/{name} names a missing {recipe_file}"
+        assert json.loads(recipe_file.read_text()) == candidate["fields"], (
+            f"{candidate['recipe']} has changed since checkpoints/{name} was started with it")
+        entry = dict(entry, **candidate["fields"])
+    elif entry.get("weights"):  # interim weights ship while training goes on
         published = (registry.training_record(name) or {}).get("steps", 0)
         assert state["step"] >= published, (
             f"checkpoints/{name} is at step {state['step']}, behind the published weights "
