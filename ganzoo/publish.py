@@ -10,7 +10,7 @@ from ganzoo.files import atomic_write_text, sha256_of
 from ganzoo.registry import (TRAINING_RECIPE, config_path, get_config, training_record,
                              training_record_path, zoo_root)
 from ganzoo.training import (GENERATOR_WEIGHTS, has_checkpoint, read_run_config, read_state,
-                             write_shipped_weights)
+                             starting_recipe, write_shipped_weights)
 
 
 def write_float16_copy(source, target):
@@ -115,7 +115,7 @@ def publish_run(run_dir, name, float16=False, notes=None):
                "strategy": run.get("strategy"), "precision": started_in}
     defaults = {"batch_size": entry.get("training", {}).get("batch_size"),
                 "strategy": "default", "precision": "float32"}  # flags left out when default
-    options["recipe"] = next((c.get("recipe") for c in changes if c["step"] == 0), None)
+    options["recipe"] = (starting_recipe(run_config) or {}).get("recipe")
     command += [f"--{flag} {value}" for flag, value in options.items()
                 if value not in (None, defaults.get(flag))]
     record = {"steps": steps, "batch_size": batch_size,

@@ -50,6 +50,14 @@ def read_run_config(run_dir):
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def starting_recipe(run_config):
+    """The `--recipe` change a run was started with (step 0 of its recorded changes:
+    {"step", "recipe", "fields"}), or None for a run of the entry's own recipe."""
+    changes = run_config.get("run", {}).get("changes") or []
+    return next((change for change in changes
+                 if change["step"] == 0 and change.get("recipe")), None)
+
+
 def run_entry_config(run_config):
     """The entry config a run trains (its config.json without the "run" record of flags and
     changes): what `zoo.build` rebuilds the run's model from."""

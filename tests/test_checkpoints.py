@@ -1,12 +1,13 @@
 """The training states handed over between machines in checkpoints/ (see its README) must
 belong to their entry as it is configured now, and must be complete."""
-import json
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from ganzoo import registry
+from ganzoo.cli import read_recipe
+from ganzoo.training import read_run_config, read_state, starting_recipe
 
 ROOT = Path(__file__).resolve().parents[1] / "checkpoints"
 STATES = sorted(p.name for p in ROOT.iterdir() if p.is_dir()) if ROOT.is_dir() else []
@@ -15,28 +16,19 @@ ARCHITECTURE = ("variant", "latent_dim", "image_shape", "generator", "discrimina
                 "objective", "ema_decay", "optimizers", "augment", "num_classes")
 
 
-def candidate_recipe(run_config):
-    """The recipe a *candidate* run was started with (a --recipe at step 0: another model
-    beside the shipped weights, published only if it measures better), else None."""
-    changes = run_config["run"].get("changes") or []
-    return changes[0] if changes and changes[0]["step"] == 0 and changes[0].get("recipe") \
-        else None
-
-
 @pytest.mark.parametrize("name", STATES)
 def test_training_state_matches_its_entry_and_is_complete(name):
     folder = ROOT / name
-    run_config = json.loads((folder / "config.json").read_text())
+    run_config, state = read_run_config(folder), read_state(folder)
     entry = registry.get_config(name)
-    state = json.loads((folder / "state.json").read_text())
-    candidate = candidate_recipe(run_config)
+    candidate = starting_recipe(run_config)  # a candidate run, published only if better
     if candidate:
         # It must be the recipe as the repository has it, applied to the entry as it is now.
         recipe_file = ROOT.parent / candidate["recipe"]
         assert recipe_file.is_file(), f"checkpoints/{name} names a missing {recipe_file}"
-        assert json.loads(recipe_file.read_text()) == candidate["fields"], (
+        entry, fields = read_recipe(recipe_file, entry)
+        assert fields == candidate["fields"], (
             f"{candidate['recipe']} has changed since checkpoints/{name} was started with it")
-        entry = dict(entry, **candidate["fields"])
     elif entry.get("weights"):  # interim weights ship while training goes on
         published = (registry.training_record(name) or {}).get("steps", 0)
         assert state["step"] >= published, (
