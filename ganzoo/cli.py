@@ -173,7 +173,9 @@ def build_parser():
                                                "the held-out data")
     evaluate.add_argument("--out", help="also write the results to this JSON file")
     evaluate.add_argument("--record", action="store_true",
-                          help="maintainers: write the results into the entry's config")
+                          help="maintainers: write the results into the entry's config (the "
+                               "shipped weights only; a run's results are recorded by "
+                               "'publish --quality')")
     run_flag(evaluate, "evaluate")
 
     translate = command("translate", "translate image files with an image-to-image entry")
@@ -192,6 +194,10 @@ def build_parser():
     publish.add_argument("--float16", action="store_true",
                          help="store the weights at half precision")
     publish.add_argument("--notes", help="a note for the entry's training record")
+    publish.add_argument("--quality", nargs="+", default=[], metavar="RESULTS_JSON",
+                         help="results of 'ganzoo evaluate NAME --run RUN --out FILE' to record "
+                              "as the entry's quality (refused unless measured on exactly the "
+                              "weights published)")
     return parser
 
 
@@ -243,6 +249,15 @@ def model_for_sampling(name, run):
         model.reference = model.reference or config.get("reference")
         return model
     return zoo.load(name)
+
+
+def measured_on(model, run):
+    """Which weights an evaluation measured: `publish --quality` checks them against the
+    weights it ships (so a run's results are recorded only for exactly those weights)."""
+    from ganzoo.publish import weights_fingerprint
+
+    return {"weights": f"run {run} at step {model.train_steps}" if run else "shipped",
+            "weights_fingerprint": weights_fingerprint(model.shipped_network())}
 
 
 # ------------------------------------------------------------------ commands
@@ -546,6 +561,12 @@ def cmd_evaluate(args):
     from ganzoo import registry
 
     config = registry.get_config(args.name)
+    if args.record and args.run:
+        # Refused before the (long) measurement: --record describes the shipped weights.
+        raise UsageError(f"--record writes into {args.name}'s shipped entry, but --run "
+                         f"{args.run} is not what it ships. Keep the results with --out FILE "
+                         f"and record them when publishing the run: ganzoo publish "
+                         f"{args.name} --run {args.run} --quality FILE.")
     import_tensorflow_quietly()
     model = model_for_sampling(args.name, args.run)
     results = {"entry": args.name}
@@ -565,6 +586,7 @@ def cmd_evaluate(args):
             model, args.data, metrics=args.metrics or ("fid", "kid", "pr"),
             num=args.num or 10_000, num_real=args.num_real, evaluator=args.evaluator,
             seed=args.seed, data_dir=args.data_dir, reference=args.reference))
+    results["measured_on"] = measured_on(model, args.run)
     text = json.dumps(results, indent=2)
     print(text)
     if args.out:
@@ -606,11 +628,23 @@ def cmd_publish(args):
 
     from ganzoo.registry import training_record
 
-    config = publish_run(args.run, args.name, float16=args.float16, notes=args.notes)
-    print(json.dumps({"weights": config["weights"],
+    quality = []
+    for path in args.quality:
+        try:
+            with open(path) as f:
+                quality.append((path, json.load(f)))
+        except json.JSONDecodeError as error:
+            raise UsageError(f"--quality {path} is not a JSON file of evaluation results "
+                             f"({error}).") from None
+    config = publish_run(args.run, args.name, float16=args.float16, notes=args.notes,
+                         quality=quality)
+    print(json.dumps({"weights": config["weights"], "quality": config.get("quality"),
                       "training_record": training_record(args.name)}, indent=2))
-    print(f"Published {args.run} as {args.name}; measure it next: "
-          f"ganzoo evaluate {args.name} --record")
+    if quality:
+        print(f"Published {args.run} as {args.name} with the quality measured on it.")
+    else:
+        print(f"Published {args.run} as {args.name}; measure it next: "
+              f"ganzoo evaluate {args.name} --record")
 
 
 def known_errors():

@@ -2,6 +2,7 @@
 weights under pretrained/, their SHA-256 and the training record in the entry's config) and
 record measured quality. `ganzoo publish` and `ganzoo evaluate --record` call these; users
 never need them. Every file is written to a temporary name and renamed."""
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -34,7 +35,38 @@ def write_float16_copy(source, target):
         src.visititems(copy)
 
 
-def publish(run_dir, name, record=None, float16=False, replace=None):
+def weights_fingerprint(network):
+    """SHA-256 of a network's weight values (shapes and float32 bytes, in order): the same for
+    the same weights however they were stored (a run's checkpoint.keras, a .weights.h5 file),
+    so results measured on a run can be matched to the weights published from it."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for array in network.get_weights():
+        array = np.asarray(array)
+        digest.update(repr(array.shape).encode())
+        digest.update(array.astype(np.float32 if array.dtype.kind == "f" else array.dtype)
+                      .tobytes())
+    return digest.hexdigest()
+
+
+def check_measured_on(results, fingerprint, where):
+    """Refuses evaluation results that were not measured on the weights with `fingerprint`
+    (e.g. on a run's float32 generator when its float16 copy is published)."""
+    measured = (results.get("measured_on") or {}).get("weights_fingerprint")
+    if measured is None:
+        raise ValueError(f"{where} does not say which weights it measured (no "
+                         f"measured_on.weights_fingerprint; `ganzoo evaluate --out` writes "
+                         f"it): measure again.")
+    if measured != fingerprint:
+        raise ValueError(f"{where} was measured on other weights (fingerprint "
+                         f"{measured[:12]}...) than the ones being published "
+                         f"({fingerprint[:12]}...; a float16 copy or another step of the run "
+                         f"differs): measure the published entry with `ganzoo evaluate NAME "
+                         f"--record` instead.")
+
+
+def publish(run_dir, name, record=None, float16=False, replace=None, quality=()):
     """Copies a finished run's generator weights into pretrained/<name>/, records their
     SHA-256 in the entry's config and writes `record` (how they were made: steps, images
     seen, wall time, command, notes) as pretrained/<name>/training-record.json beside them.
@@ -42,7 +74,10 @@ def publish(run_dir, name, record=None, float16=False, replace=None):
     `float16=True` stores the weights at half precision (`write_float16_copy`).
     Quality numbers measured on earlier weights no longer describe the entry: they leave the
     config and are kept in the new record under "previous_quality".
-    `replace`: whole config sections to set (e.g. the run's "discriminator")."""
+    `replace`: whole config sections to set (e.g. the run's "discriminator").
+    `quality`: (where, results) pairs measured on these weights with `ganzoo evaluate --run
+    RUN --out FILE`, recorded as the new entry's quality; results measured on other weights
+    are refused before anything is written."""
     config = {**get_config(name), **(replace or {})}
     source = Path(run_dir) / "generator.weights.h5"
     target_rel = f"{name}/generator.weights.h5"
@@ -55,6 +90,14 @@ def publish(run_dir, name, record=None, float16=False, replace=None):
         write_float16_copy(source, tmp)
     else:
         tmp.write_bytes(source.read_bytes())
+    if quality:
+        try:
+            fingerprint = _fingerprint_of_file(config, tmp)
+            for where, results in quality:
+                check_measured_on(results, fingerprint, where)
+        except BaseException:
+            tmp.unlink()
+            raise
     os.replace(tmp, target)
     previous = config.get("weights") or {}
     config["weights"] = {"file": target_rel, "sha256": sha256_of(target),
@@ -71,7 +114,21 @@ def publish(run_dir, name, record=None, float16=False, replace=None):
     config["training"] = {**config.get("training", {}), **recipe}
     atomic_write_text(training_record_path(name), json.dumps(record, indent=2) + "\n")
     atomic_write_text(config_path(name), json.dumps(config, indent=2) + "\n")
+    for _, results in quality:
+        config = record_quality(name, results)
     return config
+
+
+def _fingerprint_of_file(config, weights_file):
+    """`weights_fingerprint` of a weights file as the entry `config` loads it."""
+    from ganzoo import zoo
+
+    if "ema_decay" in config:
+        config = dict(config, ema_decay=None)  # the shipped weights are the EMA generator
+    model = zoo.build(config, compile=False)
+    network = model.shipped_network()
+    network.load_weights(weights_file)
+    return weights_fingerprint(network)
 
 
 # The sections of a run's config that make the weights what they are: a run must match the
@@ -81,12 +138,13 @@ _ARCHITECTURE = ("variant", "latent_dim", "image_shape", "source_shape", "target
 _RECIPE = ("discriminator", "objective", "ema_decay", "optimizers", "augment")
 
 
-def publish_run(run_dir, name, float16=False, notes=None):
+def publish_run(run_dir, name, float16=False, notes=None, quality=()):
     """`publish` a finished `ganzoo train` run as entry `name`, with its training record
     (steps, images seen, wall time, precision and the command that reproduces it) built from
     the run's config.json and state.json. The run's recipe (discriminator, objective,
     optimizers, EMA) replaces the entry's, so the config describes how the weights were made;
-    a run whose generator architecture differs from the entry's is refused."""
+    a run whose generator architecture differs from the entry's is refused. `quality`: as
+    for `publish`."""
     run_config, state = read_run_config(run_dir), read_state(run_dir)
     if not run_config or not state.get("step"):
         raise FileNotFoundError(f"{run_dir} is not a finished ganzoo training run (it needs "
@@ -131,7 +189,7 @@ def publish_run(run_dir, name, float16=False, notes=None):
     if notes:
         record["notes"] = notes
     recipe = {key: run_config[key] for key in _RECIPE if key in run_config}
-    return publish(run_dir, name, record, float16=float16, replace=recipe)
+    return publish(run_dir, name, record, float16=float16, replace=recipe, quality=quality)
 
 
 def record_quality(name, results):
@@ -141,6 +199,8 @@ def record_quality(name, results):
     10,000-sample FID does not erase the 2,000-sample one."""
     config = get_config(name)
     quality = config.setdefault("quality", {})
+    # measured_on names the weights; once recorded, those are the entry's own.
+    results = {key: value for key, value in results.items() if key != "measured_on"}
     for key, value in results.items():
         if key != "entry":
             quality[key] = value

@@ -245,3 +245,66 @@ def test_publish_run_takes_the_generator_from_a_state_only_copy(tmp_zoo, tiny_mo
     assert registry.training_record("tiny-dcgan")["steps"] == 4
     np.testing.assert_array_equal(ganzoo.load("tiny-dcgan").sample(3, seed=1),
                                   tiny_model.sample(3, seed=1))
+
+
+def test_publish_records_results_measured_on_exactly_the_published_weights(
+        tmp_zoo, tiny_model, tiny_dataset, tmp_path):
+    """`ganzoo evaluate NAME --run RUN --out F` then `ganzoo publish NAME --run RUN --quality F`:
+    the run's results become the entry's quality, but only for the weights they measured."""
+    from conftest import run_cli
+    from ganzoo import cli, training
+
+    run = tmp_path / "run"
+    training.fit_gan(tiny_model, tiny_dataset, 4, run, batch_size=8, checkpoint_every=2,
+                     verbose=0)
+    (run / "config.json").write_text(json.dumps({
+        **ganzoo.get_config("tiny-dcgan"),
+        "run": {"data": "faces.zip", "batch_size": 8, "precision": "float32"}}))
+    # As `ganzoo evaluate --run` describes the weights it scored (restored from the checkpoint).
+    measured = cli.measured_on(cli.model_for_sampling("tiny-dcgan", str(run)), str(run))
+    assert measured["weights"] == f"run {run} at step 4"
+    results = {"entry": "tiny-dcgan", "fid": 12.5, "n_fake": 10, "n_real": 10,
+               "real_source": "x", "measured_on": measured}
+    (tmp_path / "good.json").write_text(json.dumps(results))
+    (tmp_path / "old.json").write_text(json.dumps({**results, "measured_on": None}))
+    before = ganzoo.get_config("tiny-dcgan")
+    shipped = zoo.zoo_root() / "pretrained" / "tiny-dcgan"
+    files_before = sorted(p.name for p in shipped.iterdir())
+
+    # A half-precision copy is not what was measured; results without a fingerprint neither.
+    for extra, message in ((["--quality", str(tmp_path / "good.json"), "--float16"],
+                            "measured on other weights"),
+                           (["--quality", str(tmp_path / "old.json")],
+                            "does not say which weights it measured")):
+        refused = run_cli("publish", "tiny-dcgan", "--run", str(run), *extra)
+        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert ganzoo.get_config("tiny-dcgan") == before  # nothing written
+        assert sorted(p.name for p in shipped.iterdir()) == files_before
+
+    published = run_cli("publish", "tiny-dcgan", "--run", str(run), "--quality",
+                        str(tmp_path / "good.json"))
+    assert published.returncode == 0, published.stderr
+    quality = ganzoo.get_config("tiny-dcgan")["quality"]
+    assert quality["fid"] == 12.5 and quality["by_protocol"]["10 vs 10 x"]["fid"] == 12.5
+    assert "measured_on" not in quality and "entry" not in quality
+    assert cli.measured_on(ganzoo.load("tiny-dcgan"), None)["weights_fingerprint"] == \
+        measured["weights_fingerprint"]
+
+
+def test_evaluate_record_refuses_a_run_before_measuring(tmp_zoo, tmp_path):
+    from conftest import run_cli
+
+    refused = run_cli("evaluate", "tiny-dcgan", "--run", str(tmp_path / "missing"), "--record")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"ganzoo publish tiny-dcgan --run {tmp_path / 'missing'} --quality FILE" in \
+        refused.stderr
+
+
+def test_weights_fingerprint_follows_the_values_not_the_file(tiny_model):
+    first = publish.weights_fingerprint(tiny_model.generator)
+    assert first == publish.weights_fingerprint(tiny_model.generator)
+    weights = tiny_model.generator.get_weights()
+    weights[0] = weights[0] + np.float32(1e-6)  # one value off in the last bits
+    tiny_model.generator.set_weights(weights)
+    assert publish.weights_fingerprint(tiny_model.generator) != first
