@@ -196,18 +196,23 @@ def record_quality(name, results):
     """Merges evaluation results into the entry's config under "quality" (atomically).
     FID-family results depend on the sample counts and the real set, so each protocol is also
     kept under quality["by_protocol"]["<n_fake> vs <n_real> <real_source>"]: recording a
-    10,000-sample FID does not erase the 2,000-sample one."""
+    10,000-sample FID does not erase the 2,000-sample one. The headline (quality["fid"] and
+    its counts) is the protocol with the most samples: a smaller one, biased upwards, is only
+    kept beside it."""
     config = get_config(name)
     quality = config.setdefault("quality", {})
     # measured_on names the weights; once recorded, those are the entry's own.
     results = {key: value for key, value in results.items() if key != "measured_on"}
-    for key, value in results.items():
-        if key != "entry":
-            quality[key] = value
     if "n_fake" in results and "fid" in results:
         protocol = f"{results['n_fake']} vs {results['n_real']} {results['real_source']}"
         inception = {key: value for key, value in results.items()
                      if key not in ("entry", "classifier", "parzen")}
         quality.setdefault("by_protocol", {})[protocol] = inception
+        if (results["n_fake"], results["n_real"]) < (quality.get("n_fake", 0),
+                                                     quality.get("n_real", 0)):
+            results = {key: value for key, value in results.items() if key not in inception}
+    for key, value in results.items():
+        if key != "entry":
+            quality[key] = value
     atomic_write_text(config_path(name), json.dumps(config, indent=2) + "\n")
     return config

@@ -188,6 +188,12 @@ def test_record_quality_keeps_each_fid_protocol(tmp_zoo):
     assert protocols["2000 vs 2000 reference:blobs"]["fid"] == 80.0
     assert protocols["10000 vs 33399 faces.zip"]["kid"] == 0.01
     assert "entry" not in protocols["10000 vs 33399 faces.zip"]
+    # A smaller protocol recorded later is kept beside the headline, not over it.
+    paired = {"entry": "tiny-dcgan", "fid": 57.0, "n_fake": 2000, "n_real": 33399,
+              "real_source": "faces.zip", "seed": 0}
+    quality = publish.record_quality("tiny-dcgan", paired)["quality"]
+    assert (quality["fid"], quality["n_fake"], quality["kid"]) == (50.0, 10000, 0.01)
+    assert quality["by_protocol"]["2000 vs 33399 faces.zip"]["fid"] == 57.0
 
 
 def test_publishing_new_weights_retires_the_old_quality(tmp_zoo, tmp_path):
