@@ -497,7 +497,9 @@ def init_from(model, run_dir, seed):
             raise UsageError(f"--init_from {run_dir}: cannot copy its {role} into this "
                              f"recipe's: {error}") from None
     print(f"Initialised from {run_dir} (step {source.train_steps}), networks widened")
+    parent = training.read_state(run_dir)  # what the new run's weights inherit
     return {"run": str(run_dir), "step": int(source.train_steps),
+            "images_seen": parent.get("images_seen"), "wall_time_s": parent.get("wall_time_s"),
             "method": "function-preserving widening (ganzoo.nets.widen), fresh optimizers"}
 
 

@@ -174,6 +174,8 @@ def publish_run(run_dir, name, float16=False, notes=None, quality=()):
     defaults = {"batch_size": entry.get("training", {}).get("batch_size"),
                 "strategy": "default", "precision": "float32"}  # flags left out when default
     options["recipe"] = (starting_recipe(run_config) or {}).get("recipe")
+    parent = run.get("init_from")
+    options["init_from"] = parent and parent["run"]
     command += [f"--{flag} {value}" for flag, value in options.items()
                 if value not in (None, defaults.get(flag))]
     record = {"steps": steps, "batch_size": batch_size,
@@ -186,6 +188,13 @@ def publish_run(run_dir, name, float16=False, notes=None, quality=()):
         # Continued part-way with another precision or recipe: the command above is the
         # start; these say what changed at which step (rerun with them to reproduce).
         record["changes"] = changes
+    if parent:
+        # Grown from another run's networks: the images and time behind these weights
+        # include the parent's (recorded by `ganzoo train --init_from` since it knew them).
+        record["init_from"] = parent
+        if "images_seen" in parent and "wall_time_s" in parent:
+            record["total_images_seen"] = parent["images_seen"] + record["images_seen"]
+            record["total_wall_time_s"] = round(parent["wall_time_s"] + record["wall_time_s"], 1)
     if notes:
         record["notes"] = notes
     recipe = {key: run_config[key] for key in _RECIPE if key in run_config}

@@ -211,7 +211,10 @@ def test_init_from_grows_a_finished_run_into_a_wider_new_one(env, tmp_path):
     assert "Initialised from" in grown.stdout and "(step 2)" in grown.stdout
     run = json.loads((wide / "config.json").read_text())
     assert run["generator"]["base_filters"] == 6
+    parent = json.loads((narrow / "state.json").read_text())
     assert run["run"]["init_from"]["step"] == 2
+    assert run["run"]["init_from"]["images_seen"] == parent["images_seen"] > 0
+    assert run["run"]["init_from"]["wall_time_s"] == parent["wall_time_s"] > 0
     assert json.loads((wide / "state.json").read_text())["step"] == 2  # its own count
     again = run_cli(*train, "--steps", "3", env_extra=env)  # the same command resumes
     assert again.returncode == 0 and "from step 2" in again.stdout, again.stderr

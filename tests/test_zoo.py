@@ -164,6 +164,21 @@ def test_publish_run_records_how_the_weights_were_made(tmp_zoo, tmp_path):
                                   model.sample(2, seed=1))
 
 
+def test_publish_run_of_a_grown_run_records_its_parent(tmp_zoo, tmp_path):
+    config = ganzoo.get_config("tiny-dcgan")
+    _finished_run(tmp_path / "run", config)
+    run_config = json.loads((tmp_path / "run" / "config.json").read_text())
+    run_config["run"]["init_from"] = {"run": "runs/narrow", "step": 50, "images_seen": 200,
+                                      "wall_time_s": 10.05, "method": "widening"}
+    (tmp_path / "run" / "config.json").write_text(json.dumps(run_config))
+    publish.publish_run(tmp_path / "run", "tiny-dcgan")
+    training = registry.training_record("tiny-dcgan")
+    assert "--init_from runs/narrow " in training["command"]
+    assert training["init_from"]["step"] == 50
+    # 7 steps x 4 images and 2.1 s of its own, on top of the parent's.
+    assert (training["total_images_seen"], training["total_wall_time_s"]) == (228, 12.2)
+
+
 def test_publish_run_refuses_a_different_generator(tmp_zoo, tmp_path):
     config = ganzoo.get_config("tiny-dcgan")
     _finished_run(tmp_path / "run", {**config, "latent_dim": config["latent_dim"] + 1})
