@@ -192,7 +192,7 @@ def publish_run(run_dir, name, float16=False, notes=None, quality=()):
         # Grown from another run's networks: the images and time behind these weights
         # include the parent's (recorded by `ganzoo train --init_from` since it knew them).
         record["init_from"] = parent
-        if "images_seen" in parent and "wall_time_s" in parent:
+        if None not in (parent.get("images_seen"), parent.get("wall_time_s")):
             record["total_images_seen"] = parent["images_seen"] + record["images_seen"]
             record["total_wall_time_s"] = round(parent["wall_time_s"] + record["wall_time_s"], 1)
     if notes:

@@ -177,6 +177,11 @@ def test_publish_run_of_a_grown_run_records_its_parent(tmp_zoo, tmp_path):
     assert training["init_from"]["step"] == 50
     # 7 steps x 4 images and 2.1 s of its own, on top of the parent's.
     assert (training["total_images_seen"], training["total_wall_time_s"]) == (228, 12.2)
+    # A parent whose state did not record them (older runs): no totals, not an error.
+    run_config["run"]["init_from"].update(images_seen=None, wall_time_s=None)
+    (tmp_path / "run" / "config.json").write_text(json.dumps(run_config))
+    publish.publish_run(tmp_path / "run", "tiny-dcgan")
+    assert "total_images_seen" not in registry.training_record("tiny-dcgan")
 
 
 def test_publish_run_refuses_a_different_generator(tmp_zoo, tmp_path):
