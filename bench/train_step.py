@@ -2,6 +2,7 @@
 
     python bench/train_step.py [--name dcgan-anime] [--steps 20] [--batch_size 64]
                                [--precisions float32,mixed_bfloat16] [--base_filters 32,64]
+                               [--recipe zoo_configs/recipes/FILE.json]
 
 Prints s/step and images/s for `fit` on random data (no input pipeline cost) for each dtype
 policy (and, with --base_filters, each network width), their ratio to the first, and the
@@ -21,6 +22,8 @@ flags.DEFINE_list("precisions", ["float32"], "dtype policies to time, e.g. "
                   "float32,mixed_bfloat16 (ratios are printed against the first)")
 flags.DEFINE_list("base_filters", [], "network widths to time (sets both networks' "
                   "base_filters; default: the entry's)")
+flags.DEFINE_string("recipe", None, "a --recipe JSON file of config fields applied to the "
+                    "entry before timing (e.g. other network stacks)")
 FLAGS = flags.FLAGS
 
 
@@ -84,6 +87,10 @@ def seconds_per_step(name, precision, base_filters=None):
 
     keras.mixed_precision.set_dtype_policy(precision)
     config = ganzoo.get_config(name)
+    if FLAGS.recipe:
+        from ganzoo import registry
+
+        config = registry.validate_config({**config, **registry.read_json(FLAGS.recipe)})
     if base_filters:
         for role in ("generator", "discriminator"):
             config[role] = {**config[role], "base_filters": int(base_filters)}
@@ -106,7 +113,7 @@ def main(_):
             baseline = baseline or seconds
             achieved = flops / seconds / 1e9
             compute = "bfloat16" if "bfloat16" in precision else "float32"
-            label = f"{FLAGS.name} [{precision}" + (f", base_filters {width}]" if width else "]")
+            label = f"{FLAGS.name}{' + ' + FLAGS.recipe if FLAGS.recipe else ''} [{precision}" + (f", base_filters {width}]" if width else "]")
             print(f"{label}: {seconds:.3f} s/step, {FLAGS.batch_size / seconds:.1f} images/s "
                   f"(batch {FLAGS.batch_size}, {FLAGS.steps} steps); speed vs the first row: "
                   f"{baseline / seconds:.2f}x; {flops / 1e9:.1f} GFLOP/step -> "

@@ -3,7 +3,7 @@
 A run directory holds
   checkpoint.keras        the whole model: both networks, EMA, both optimizers, RNG state
   checkpoint.prev.keras   the one before (kept in case the latest is damaged)
-  state.json              step count, images seen and accumulated wall time
+  state.json              step count, images seen, accumulated wall and CPU time
   generator.weights.h5    the shipped generator(s) of the last checkpoint (EMA if enabled)
   samples/step_NNNNNNN.png, logs/ (TensorBoard: losses and a fixed-noise image grid)
 Every file is written to a temporary name and renamed, so a run killed at any moment keeps its
@@ -195,6 +195,10 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         self.saved_step = self.state.get("step")
         self.started = time.time()
         self.wall_time_before = self.state.get("wall_time_s", 0.0)
+        # CPU seconds of this process (all its threads): the budget that compares runs on
+        # a shared or differently sized machine, where wall time does not.
+        self.cpu_started = time.process_time()
+        self.cpu_time_before = self.state.get("cpu_time_s", 0.0)
 
     def save(self):
         step = self.model.train_steps
@@ -226,6 +230,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             step=step,
             images_seen=images_before + (step - steps_before) * self.batch_size,
             wall_time_s=round(self.wall_time_before + time.time() - self.started, 1),
+            cpu_time_s=round(self.cpu_time_before + time.process_time() - self.cpu_started, 1),
         )
         atomic_write_text(self.run_dir / STATE, json.dumps(self.state, indent=2))
         self.saved_step = step

@@ -8,12 +8,15 @@ from keras import ops
 from ganzoo.nets.autoencoder import began_autoencoder, began_generator
 from ganzoo.nets.dcgan import dcgan_discriminator, dcgan_generator
 from ganzoo.nets.mlp import mlp_discriminator, mlp_generator
+from ganzoo.nets.resnet import sngan_resnet_discriminator, sngan_resnet_generator
 from ganzoo.nets.translation import patchgan_discriminator, resnet_generator, unet_generator
 
 BUILDERS = {
     "dcgan": {"generator": dcgan_generator, "discriminator": dcgan_discriminator},
     "mlp": {"generator": mlp_generator, "discriminator": mlp_discriminator},
     "autoencoder": {"generator": began_generator, "discriminator": began_autoencoder},
+    "sngan_resnet": {"generator": sngan_resnet_generator,
+                     "discriminator": sngan_resnet_discriminator},
 }
 # Image-to-image networks take image shapes instead of a latent size.
 IMAGE_BUILDERS = {
