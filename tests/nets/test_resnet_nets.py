@@ -112,6 +112,6 @@ def test_cgan_uses_class_conditional_blocks_and_projection(resnet_config):
     model = zoo.build(config, seed=0)
     names = [type(layer).__name__ for layer in model.generator.layers]
     assert names.count("ClassConditionalBatchNorm") == 2 * 2 + 1  # two per block (16x16: two), last BN
-    assert model.discriminator.get_layer("class_embedding") is not None
+    assert model.discriminator.get_layer("class_embedding_sn") is not None  # SNEmbedID
     images = model.sample(6, labels=[0, 1, 2, 0, 1, 2], seed=0)
     assert images.shape == (6, 16, 16, 3)
