@@ -532,7 +532,7 @@ def image_data(args, model, config, batch_size, data_seed):
         split=args.split or config["data"].get("split", "train"),
         labels=args.labels_csv or (labels and os.path.join(
             os.path.dirname(os.path.abspath(args.data)), labels)),
-        classes=model.class_names if labels or args.labels_csv else None)
+        classes=model.class_names, num_classes=model.num_classes)
 
 
 def translation_data(args, model, config, batch_size, data_seed):

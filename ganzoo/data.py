@@ -37,11 +37,53 @@ def _looks_like_image(head):
     return head.startswith(_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def _warn_skipped(skipped, source):
+def _warn_skipped(skipped, source, total):
+    """One warning naming every file left out and why ({name: reason})."""
     if skipped:
-        shown = ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else "")
-        log.warning("Skipped %d file(s) in %s that are not decodable images: %s",
-                    len(skipped), source, shown)
+        shown = ", ".join(f"{name} ({reason})" for name, reason in list(skipped.items())[:10])
+        log.warning("Skipped %d of %d file(s) in %s: %s%s", len(skipped), total, source, shown,
+                    " ..." if len(skipped) > 10 else "")
+
+
+def min_side(image_shape):
+    """Images whose shorter side is below this are left out rather than blown up from a
+    few pixels: a quarter of the model's side (16 px for 64x64), at least 2."""
+    return max(2, int(image_shape[0]) // 4)
+
+
+def _decoded_sizes(encoded, channels):
+    """{index: (height, width)} of the blobs tf.io.decode_image reads whole: the decoder
+    the pipeline uses, so what passes here decodes there (a file can carry a valid header
+    and a truncated body)."""
+    if not encoded:
+        return {}
+    indices = tf.data.Dataset.range(len(encoded))
+    blobs = tf.data.Dataset.from_tensor_slices(encoded)
+    sizes = tf.data.Dataset.zip(indices, blobs).map(
+        lambda i, blob: (i, tf.shape(tf.io.decode_image(blob, channels=channels,
+                                                        expand_animations=False))[:2]),
+        num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).ignore_errors()
+    return {int(i): (int(h), int(w)) for i, (h, w) in sizes.as_numpy_iterator()}
+
+
+def _keep_decodable(encoded, names, image_shape, skipped):
+    """The (encoded, names) that decode, at least `min_side` pixels on their shorter side;
+    the others go into `skipped` with the reason."""
+    sizes = _decoded_sizes(encoded, image_shape[-1])
+    smallest, kept_encoded, kept_names, upscaled = min_side(image_shape), [], [], 0
+    for index, (blob, name) in enumerate(zip(encoded, names)):
+        if index not in sizes:
+            skipped[name] = "not decodable: truncated or damaged"
+        elif min(sizes[index]) < smallest:
+            skipped[name] = "too small: {}x{}, under {} px".format(*sizes[index], smallest)
+        else:
+            kept_encoded.append(blob)
+            kept_names.append(name)
+            upscaled += min(sizes[index]) < image_shape[0]
+    if upscaled:
+        log.warning("%d image(s) are smaller than %dx%d and are upscaled.", upscaled,
+                    image_shape[0], image_shape[1])
+    return kept_encoded, kept_names
 
 
 def _folder_files(folder):
@@ -52,9 +94,10 @@ def _folder_files(folder):
 
 
 def _read_encoded(source, keep=None, rows=None):
-    """(encoded image bytes, their file names, skipped names) for a folder or zip, in name
-    order; `keep(basename)` filters files and `rows` slices the kept list (a split)."""
-    encoded, names, skipped = [], [], []
+    """(encoded image bytes, their file names, {skipped name: reason}) for a folder or zip,
+    in name order; `keep(basename)` filters files and `rows` slices the kept list (a split).
+    Files are matched to labels by name from here on, whatever is dropped later."""
+    encoded, names, skipped = [], [], {}
     if os.path.isdir(source):
         paths = [p for p in _folder_files(source) if keep is None or keep(os.path.basename(p))]
         for path in paths[rows(len(paths)) if rows else slice(None)]:
@@ -64,7 +107,7 @@ def _read_encoded(source, keep=None, rows=None):
                 encoded.append(blob)
                 names.append(path)
             else:
-                skipped.append(path)
+                skipped[path] = "empty file" if not blob else "not an image file"
     else:
         try:
             archive = zipfile.ZipFile(source)
@@ -80,7 +123,7 @@ def _read_encoded(source, keep=None, rows=None):
                     encoded.append(blob)
                     names.append(name)
                 else:
-                    skipped.append(name)
+                    skipped[name] = "empty file" if not blob else "not an image file"
     return encoded, names, skipped
 
 
@@ -193,6 +236,9 @@ def npz_arrays(path, split="train"):
         label_keys = _NPZ_LABEL_KEYS if name == "train" else (f"y_{name}",)
         label_key = next((k for k in label_keys if k in archive.files), None)
         labels = archive[label_key][rows(len(archive[label_key]))] if label_key else None
+    if images.dtype.kind not in "biuf":
+        raise DataError(f"{path}[{image_key!r}] must hold numbers (uint8 pixels, or floats in "
+                        f"[0, 1] or [0, 255]); it holds {images.dtype} values.")
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4 or len(images) == 0:
@@ -203,13 +249,32 @@ def npz_arrays(path, split="train"):
             raise DataError(f"{path}[{image_key!r}] must hold pixel values in [0, 255] "
                             f"(uint8 or float); found values in "
                             f"[{images.min()}, {images.max()}].")
+        if not np.isfinite(images).all():
+            raise DataError(f"{path}[{image_key!r}] holds NaN or infinite pixel values.")
         if images.max() <= 1.0:  # floats in [0, 1]
             images = images * 255.0
         images = np.round(images).astype(np.uint8)
-    return images, (None if labels is None else labels.astype(np.int32).reshape(-1))
+    if labels is not None and labels.ndim == 2 and labels.shape[1] == 1:  # (n, 1) columns
+        labels = labels[:, 0]
+    return images, (None if labels is None else (labels, f"{path}[{label_key!r}]"))
 
 
-def _tfds_dataset(name, data_dir, split):
+def checked_labels(labels, where, num_classes=None, class_names=None):
+    """An .npz's label array as int32 class indices, refused naming the position and value of
+    the first one that is not a class (see `ganzoo.checks.class_indices`). Without a model
+    to check against (num_classes None), integer indices >= 0 are accepted."""
+    from ganzoo.checks import class_indices
+
+    if num_classes is None:
+        numeric = labels.dtype.kind in "iuf" and labels.size and np.isfinite(labels).all()
+        num_classes = int(labels.max()) + 1 if numeric else 1
+    try:
+        return class_indices(labels, num_classes, class_names, where=where)
+    except ValueError as error:
+        raise DataError(str(error)) from None
+
+
+def _tfds_dataset(name, data_dir, split, num_classes=None):
     import tensorflow_datasets as tfds
 
     try:
@@ -231,6 +296,10 @@ def _tfds_dataset(name, data_dir, split):
             f"and pass its data_dir."
         ) from None
     has_labels = "label" in info.features
+    source_classes = getattr(info.features["label"], "num_classes", None) if has_labels else None
+    if num_classes and source_classes and source_classes > num_classes:
+        raise DataError(f"tfds:{name} has {source_classes} classes; the model has "
+                        f"{num_classes} (labels 0..{num_classes - 1}).")
     dataset = dataset.map(
         (lambda e: (e["image"], tf.cast(e["label"], tf.int32))) if has_labels
         else (lambda e: e["image"])
@@ -241,7 +310,7 @@ def _tfds_dataset(name, data_dir, split):
 
 def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False, seed=None,
                   with_labels="auto", data_dir=None, split="train", cache="auto", labels=None,
-                  classes=None, drop_remainder=True):
+                  classes=None, drop_remainder=True, num_classes=None):
     """A batched tf.data.Dataset of float32 images in [-1, 1] (and int32 labels if present).
 
     with_labels: "auto" (carry labels when the source has them), True (require them), False.
@@ -250,6 +319,11 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
     split: for a folder or zip, "train" is every file in name order, sliceable
     ("train[:90%]", "train[90%:]") to hold some out.
     drop_remainder: training wants equal batches (True); evaluation wants every image (False).
+    num_classes: the model's class count: labels are checked against it (and an .npz's
+    string labels read as names in `classes`) before any batch is made.
+    Whatever is dropped (unreadable, truncated or tiny files), labels stay with their own
+    files: one warning names every file left out, and a source with nothing usable is an
+    error.
     """
     image_shape = tuple(int(d) for d in image_shape)
     if batch_size is None or isinstance(batch_size, bool) or int(batch_size) <= 0:
@@ -260,7 +334,7 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
         raise DataError(f"labels={label_spec!r} (a CSV) applies to a folder or zip of images; "
                         f"{source} carries its own labels.")
     if source.startswith("tfds:"):
-        dataset, count, has_labels = _tfds_dataset(source[5:], data_dir, split)
+        dataset, count, has_labels = _tfds_dataset(source[5:], data_dir, split, num_classes)
         dataset = dataset.map(lambda *e: (_fit_image(_match_channels(e[0], image_shape[-1]),
                                                      image_shape),) + tuple(e[1:]))
         labelled = has_labels
@@ -272,10 +346,20 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
             )
         if source.lower().endswith(".npz"):
             images, labels = npz_arrays(source, split)
+            if labels is not None and with_labels is not False:
+                labels = checked_labels(*labels, num_classes, classes)
+            else:
+                labels = None
             count = len(images)
             dataset = tf.data.Dataset.from_tensor_slices(images)
             dataset = dataset.map(
                 lambda x: _fit_image(_match_channels(x, image_shape[-1]), image_shape))
+            labelled = labels is not None
+            if labelled:
+                if len(labels) != count:
+                    raise DataError(f"{source} has {count} images but {len(labels)} labels.")
+                dataset = tf.data.Dataset.zip(dataset,
+                                              tf.data.Dataset.from_tensor_slices(labels))
         else:
             split_name, rows = _parse_split(split)
             if split_name != "train":
@@ -286,36 +370,38 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
                 table, _ = read_label_table(label_spec, classes)
             encoded, names, skipped = _read_encoded(
                 source, keep=None if table is None else table.__contains__, rows=rows)
-            _warn_skipped(skipped, source)
+            total = len(encoded) + len(skipped)
+            encoded, names = _keep_decodable(encoded, names, image_shape, skipped)
+            _warn_skipped(skipped, source, total)
             if table is not None:
+                # Labels are looked up by each kept file's own name: nothing dropped
+                # above or below can shift them onto other images.
                 labels = np.asarray([table[os.path.basename(n)] for n in names], np.int32)
-                found = {os.path.basename(n) for n in names + skipped}
+                found = {os.path.basename(n) for n in [*names, *skipped]}
                 missing = [f for f in table if f not in found]
                 if missing and rows.start is None and rows.stop is None:
                     log.warning("%d labelled file(s) named in %s are not in %s (skipped): %s",
                                 len(missing), label_spec, source, ", ".join(missing[:5]))
             if not encoded:
                 raise DataError(
-                    f"No decodable images in {source!r}"
-                    + (f" ({len(skipped)} file(s) skipped as undecodable)." if skipped else ".")
-                    + f" Accepted formats: {', '.join(IMAGE_EXTENSIONS)}."
+                    f"No usable images in {source!r}"
+                    + (f": all {len(skipped)} file(s) were skipped (see the warning above)."
+                       if skipped else ".")
+                    + f" Accepted formats: {', '.join(IMAGE_EXTENSIONS)}, at least "
+                    f"{min_side(image_shape)} px on the shorter side."
                 )
             count = len(encoded)
-            dataset = tf.data.Dataset.from_tensor_slices(encoded)
-            dataset = dataset.map(
-                lambda blob: _fit_image(
-                    tf.io.decode_image(blob, channels=image_shape[-1], expand_animations=False),
-                    image_shape),
-                num_parallel_calls=tf.data.AUTOTUNE,
-            )
-            # A file can carry a valid header and still be truncated: drop it rather than
-            # abort the whole run (its name was checked above; the body only here).
-            dataset = dataset.ignore_errors(log_warning=True)
-        if labels is not None:
-            if len(labels) != count:
-                raise DataError(f"{source} has {count} images but {len(labels)} labels.")
-            dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.from_tensor_slices(labels))
-        labelled = labels is not None
+            blobs = tf.data.Dataset.from_tensor_slices(encoded)
+            if labels is not None:  # one element per file: its bytes and its label together
+                blobs = tf.data.Dataset.zip(blobs, tf.data.Dataset.from_tensor_slices(labels))
+
+            def decode(blob, *label):
+                image = tf.io.decode_image(blob, channels=image_shape[-1],
+                                           expand_animations=False)
+                return (_fit_image(image, image_shape), *label)
+
+            dataset = blobs.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+            labelled = table is not None
     if with_labels is True and not labelled:
         raise DataError(f"{source} has no labels, but this model needs them (a conditional "
                         f"model): use an .npz with a label array, or a labelled tfds dataset.")

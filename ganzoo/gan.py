@@ -14,7 +14,7 @@ from keras import ops
 
 from ganzoo.adversarial import AdversarialModel
 from ganzoo.augment import diff_augment, parse_policy
-from ganzoo.checks import check_count, check_seed, format_bytes
+from ganzoo.checks import check_count, check_seed, class_indices, format_bytes
 from ganzoo.export import checked_input, checked_labels
 from ganzoo.images import to_uint8
 from ganzoo.nets import build_network
@@ -285,28 +285,20 @@ class GAN(AdversarialModel):
         return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
 
     def parse_labels(self, labels, n):
-        """Class labels for n samples as int32: ints, class names or one value for all n."""
+        """Class labels for n samples as int32: integer indices and class names, mixed
+        freely (`ganzoo.checks.class_indices`), or one value for all n."""
         if not self.conditional:
             if labels is not None:
                 raise ValueError(f"{self.name} is unconditional: it takes no labels.")
             return None
-        values = [labels] * n if np.ndim(labels) == 0 else list(np.asarray(labels).tolist())
+        if isinstance(labels, (str, bytes)) or np.ndim(labels) == 0:
+            labels = [labels] * n
+        values = labels if isinstance(labels, (list, tuple)) else np.asarray(labels)
         if len(values) != n:
             raise ValueError(f"Got {len(values)} labels for {n} samples; give one label per "
                              f"sample or a single label for all.")
         names = self.class_names or [str(i) for i in range(self.num_classes)]
-        parsed = []
-        for value in values:
-            if isinstance(value, str) and value in names:
-                parsed.append(names.index(value))
-            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
-                    and 0 <= value < self.num_classes:
-                parsed.append(int(value))
-            else:
-                raise ValueError(f"Unknown label {value!r}: use an int in [0, "
-                                 f"{self.num_classes - 1}] or one of the class names "
-                                 f"{', '.join(names)}.")
-        return np.asarray(parsed, np.int32)
+        return class_indices(values, self.num_classes, names)
 
     def generate(self, z, labels=None, *, batch_size=256):
         """Latent vectors (n, latent_dim) [+ labels for conditional models] -> uint8 images
@@ -316,6 +308,10 @@ class GAN(AdversarialModel):
             raise ValueError(
                 f"z must have shape (n, {self.latent_dim}) with n >= 1, got {z.shape}."
             )
+        if not np.isfinite(z).all():
+            row, column = np.argwhere(~np.isfinite(z))[0]
+            raise ValueError(f"z[{row}, {column}] is {z[row, column]}: latent vectors must be "
+                             f"finite (the generator would turn them into blank images).")
         batch_size = check_count(batch_size, "batch_size")
         self.check_sample_size(len(z))
         if self.conditional and labels is None:

@@ -14,8 +14,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from ganzoo.data import (DataError, _fit_image, _parse_split, _read_encoded, _warn_skipped,
-                         image_dataset, to_model_range)
+from ganzoo.data import (DataError, _fit_image, _keep_decodable, _parse_split, _read_encoded,
+                         _warn_skipped, image_dataset, to_model_range)
 from ganzoo.images import to_uint8
 
 # Winnemoeller et al. 2012 ("XDoG"), tuned by eye on the 64x64 anime faces: clean dark lines
@@ -69,7 +69,10 @@ def side_by_side_dataset(source, shape_a, shape_b, batch_size, *, split="train",
     if not os.path.exists(source):
         raise DataError(f"Pairs path {source!r} does not exist.")
     encoded, names, skipped = _read_encoded(source, rows=rows)
-    _warn_skipped(skipped, source)
+    total = len(encoded) + len(skipped)
+    encoded, names = _keep_decodable(encoded, names, (min(shape_a[0], shape_b[0]),) * 2 + (3,),
+                                     skipped)
+    _warn_skipped(skipped, source, total)
     if not encoded:
         raise DataError(f"No images in {source!r}: a pairs folder holds side-by-side [A | B] "
                         f"images (.jpg, .png, ...).")

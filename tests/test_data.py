@@ -85,18 +85,18 @@ def test_undecodable_files_are_skipped_and_counted(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="ganzoo"):
         batches = _all(image_dataset(tmp_path, (16, 16, 3), 2))
     assert batches.shape == (4, 16, 16, 3)
-    assert "Skipped 1 file(s)" in caplog.text and "notes.jpg" in caplog.text
+    assert "Skipped 1 of 5 file(s)" in caplog.text and "notes.jpg (not an image file)" in caplog.text
 
 
 def test_bad_sources(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         image_dataset(tmp_path / "nowhere", (16, 16, 3), 4)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DataError, match="No decodable images"):
+    with pytest.raises(DataError, match="No usable images"):
         image_dataset(tmp_path / "empty", (16, 16, 3), 4)
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "a.png").write_bytes(b"nope")
-    with pytest.raises(DataError, match=r"No decodable images.*1 file\(s\) skipped"):
+    with pytest.raises(DataError, match=r"No usable images.*all 1 file\(s\) were skipped"):
         image_dataset(tmp_path / "junk", (16, 16, 3), 4)
     (tmp_path / "broken.zip").write_bytes(b"not a zip")
     with pytest.raises(DataError, match="not a readable zip"):

@@ -59,14 +59,31 @@ def test_labels_are_parsed_and_honoured_by_construction():
 
 @pytest.mark.parametrize("labels,message", [
     ([0, 1], "Got 2 labels for 3 samples"),
-    (5, "Unknown label 5"),
-    ("purple", r"Unknown label 'purple'.*red, green, blue"),
-    (True, "Unknown label True"),
+    (5, r"labels\[0\] is 5, which is not a class.*0\.\.2 or class names \(red, green, blue\)"),
+    ("purple", r"labels\[0\] is 'purple'.*red, green, blue"),
+    (True, r"labels\[0\] is True"),
+    ([0, "green", -1], r"labels\[2\] is -1"),
+    ([0, 2.5, 1], r"labels\[1\] is 2.5"),
 ])
 def test_bad_labels(labels, message):
     model = zoo.build(conditional_config("acgan"), seed=0)
     with pytest.raises(ValueError, match=message):
         model.sample(3, labels=labels)
+
+
+def test_class_indices_and_names_mix_as_the_readme_shows():
+    model = zoo.build(conditional_config("cgan"), seed=0)
+    np.testing.assert_array_equal(model.sample(3, labels=[0, "green", 2], seed=0),
+                                  model.sample(3, labels=[0, 1, 2], seed=0))
+    np.testing.assert_array_equal(model.sample(2, labels=np.array([2, 0]), seed=1),
+                                  model.sample(2, labels=["blue", "red"], seed=1))
+
+
+def test_non_finite_latent_vectors_are_refused(tiny_model):
+    z = tiny_model.latent_noise(3, seed=0)
+    z[1, 4] = np.nan
+    with pytest.raises(ValueError, match=r"z\[1, 4\] is nan: latent vectors must be finite"):
+        tiny_model.generate(z)
 
 
 def test_labels_for_unconditional_and_missing_labels(tiny_model):
