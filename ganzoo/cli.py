@@ -396,6 +396,19 @@ def cmd_train(args):
 
     from ganzoo import distribute, training, zoo
 
+    strategy = distribute.make_strategy(args.strategy or "default")
+    if not distribute.is_chief(strategy):
+        return train_run(args, config, strategy)
+    # One writer per run directory, from before anything is read or written in it.
+    with training.RunLock(args.out):
+        return train_run(args, config, strategy)
+
+
+def train_run(args, config, strategy):
+    import tensorflow as tf
+
+    from ganzoo import distribute, training, zoo
+
     run_config = training.read_run_config(args.out)
     existing = run_config.get("run")
     resuming = training.has_checkpoint(args.out)
@@ -409,13 +422,15 @@ def cmd_train(args):
         raise UsageError(f"train needs --data (folder, .zip, .npz or tfds:NAME); "
                          f"{args.name} was trained on: {config['data']['source']}")
     recipe = config.get("training", {})
+    # A resume keeps the run's own step count and checkpoint interval unless given anew.
+    recorded = (existing or {}) if resuming else {}
     batch_size = args.batch_size or recipe.get("batch_size", 64)
-    steps = args.steps or recipe.get("steps")
+    steps = args.steps or recorded.get("steps") or recipe.get("steps")
     if not steps:
         raise UsageError(f"train needs --steps N: {args.name}'s recipe names no step count.")
-    checkpoint_every = args.checkpoint_every or recipe.get("checkpoint_every", 500)
+    checkpoint_every = (args.checkpoint_every or recorded.get("checkpoint_every")
+                        or recipe.get("checkpoint_every", 500))
     precision = distribute.set_precision(args.precision or "float32")
-    strategy = distribute.make_strategy(args.strategy or "default")
     distribute.check_global_batch(batch_size, strategy)
     chief = distribute.is_chief(strategy)
     # The data seed is part of a run: a resumed run continues its recorded order.
@@ -439,13 +454,14 @@ def cmd_train(args):
                 run = {"data_seed": data_seed, "seed": args.seed,
                        "precision": precision, "strategy": args.strategy or "default",
                        "data": args.data, "split": args.split, "batch_size": batch_size,
-                       "labels_csv": args.labels_csv, "pairs": args.pairs}
+                       "labels_csv": args.labels_csv, "pairs": args.pairs,
+                       "steps": steps, "checkpoint_every": checkpoint_every}
                 if initialized_from:
                     run["init_from"] = initialized_from
                 if recipe_fields:
                     run["changes"] = [{"step": 0, "recipe": args.recipe,
                                        "fields": recipe_fields}]
-                training.atomic_write_text(os.path.join(args.out, "config.json"),
+                training.atomic_write_text(os.path.join(args.out, training.RUN_CONFIG),
                                            json.dumps(dict(config, run=run), indent=2))
         else:
             if args.init_from:
@@ -464,12 +480,48 @@ def cmd_train(args):
         dataset = image_data(args, model, config, images_per_step, data_seed)
     # Resume at the same place in the (seeded, repeating) data stream.
     dataset = dataset.skip(model.train_steps)
-    training.fit_gan(model, dataset, steps, args.out, batch_size=images_per_step,
-                     checkpoint_every=checkpoint_every,
-                     verbose=1 if sys.stdout.isatty() else 2, write=chief)
+    if chief and resuming and existing and (steps, checkpoint_every) != (
+            existing.get("steps"), existing.get("checkpoint_every")):
+        record_totals(args.out, steps, checkpoint_every)
+    try:
+        training.fit_gan(model, dataset, steps, args.out, batch_size=images_per_step,
+                         checkpoint_every=checkpoint_every,
+                         verbose=1 if sys.stdout.isatty() else 2, write=chief)
+    except training.TrainingInterrupted as stop:
+        print(f"Stopped by {signal_name(stop.signal_number)} at step {stop.step} of {steps}; "
+              f"the checkpoint is saved in {args.out}. Resume with the same command: "
+              f"{resume_command(args)}", file=sys.stderr)
+        return 128 + stop.signal_number
+    if not chief:
+        print(f"Done: worker finished at step {model.train_steps}")
+        return 0
     state = training.read_state(args.out)
     print(f"Done: {args.out} at step {state.get('step')}, "
           f"{state.get('wall_time_s')} s of training")
+
+
+def signal_name(number):
+    import signal
+
+    return signal.Signals(number).name
+
+
+def resume_command(args):
+    """The command that resumes this run: the run records everything else."""
+    import shlex
+
+    return " ".join(["ganzoo", "train", shlex.quote(args.name), "--out",
+                     shlex.quote(str(args.out))])
+
+
+def record_totals(run_dir, steps, checkpoint_every):
+    """A resume given a new --steps or --checkpoint_every: later resumes keep them."""
+    from ganzoo import training
+
+    run_config = training.read_run_config(run_dir)
+    run_config["run"].update(steps=steps, checkpoint_every=checkpoint_every)
+    training.atomic_write_text(os.path.join(run_dir, training.RUN_CONFIG),
+                               json.dumps(run_config, indent=2))
 
 
 def init_from(model, run_dir, seed):
@@ -516,7 +568,7 @@ def record_change(run_dir, run_config, config, step, precision, precision_change
     if fields:
         change.update(recipe=recipe, fields=fields)
     run["changes"] = [*run.get("changes", []), change]
-    training.atomic_write_text(os.path.join(run_dir, "config.json"),
+    training.atomic_write_text(os.path.join(run_dir, training.RUN_CONFIG),
                                json.dumps(dict(config, run=run), indent=2))
     print(f"Continuing {run_dir} from step {step} with "
           + ", ".join(f"{k} {v}" for k, v in change.items() if k not in ("step", "recipe")))
@@ -657,14 +709,35 @@ def known_errors():
     if "tensorflow" in sys.modules:  # only commands that ran a model can raise these
         from ganzoo import data, training
 
-        known += [data.DataError, training.NonFiniteLossError, training.CheckpointError]
+        known += [data.DataError, training.NonFiniteLossError, training.CheckpointError,
+                  training.RunDirectoryError]
     return tuple(known)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM outside the training loop (which saves and stops on its own)."""
+
+
+def _terminate(number, frame):
+    raise Terminated()
+
+
 def main(argv=None):
+    import signal
+    import threading
+
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return globals()[f"cmd_{args.command}"](args) or 0
+    except KeyboardInterrupt as stop:
+        name = "SIGTERM" if isinstance(stop, Terminated) else "Interrupted"
+        print(f"ganzoo {args.command}: {name} before any training step was saved; files "
+              f"already written are complete (every file is written whole or not at all)."
+              if args.command == "train" else f"ganzoo {args.command}: {name}.",
+              file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
     except Exception as error:
         if not isinstance(error, known_errors()):
             raise

@@ -6,7 +6,7 @@ import os
 def atomic_write_text(path, text):
     """Writes `text` to a temporary name, fsyncs and renames it onto `path`: a reader (or a
     crash) sees the old file or the new one, never half of one."""
-    tmp = f"{path}.tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"  # one per writer: two never rename each other's file
     with open(tmp, "w") as f:
         f.write(text)
         f.flush()

@@ -6,13 +6,20 @@ A run directory holds
   state.json              step count, images seen, accumulated wall and CPU time
   generator.weights.h5    the shipped generator(s) of the last checkpoint (EMA if enabled)
   samples/step_NNNNNNN.png, logs/ (TensorBoard: losses and a fixed-noise image grid)
-Every file is written to a temporary name and renamed, so a run killed at any moment keeps its
-last complete checkpoint; `fit_gan` on the same directory resumes from it.
+  run.lock                who is writing the run (see `RunLock`)
+Every file is written to a temporary name unique to its writer and renamed, so a run killed at
+any moment keeps its last complete checkpoint; `fit_gan` on the same directory resumes from
+it. SIGINT (Ctrl-C) and SIGTERM save a checkpoint at the next step boundary and stop
+(`TrainingInterrupted`).
 """
 import json
 import logging
 import math
 import os
+import signal
+import socket
+import sys
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -40,14 +47,143 @@ class CheckpointError(OSError):
     the previous checkpoint is left as it was."""
 
 
+RUN_CONFIG = "config.json"
+LOCK = "run.lock"
+
+
+class RunDirectoryError(OSError):
+    """A run directory's file is unreadable or the directory cannot be written; the message
+    names the file and what to do."""
+
+
+class RunLockedError(RunDirectoryError):
+    """Another live process is writing this run directory."""
+
+
+class TrainingInterrupted(Exception):
+    """SIGINT or SIGTERM stopped training after a checkpoint was saved."""
+
+    def __init__(self, step, signal_number, run_dir):
+        self.step, self.signal_number, self.run_dir = step, signal_number, run_dir
+        super().__init__(f"{signal.Signals(signal_number).name} at step {step}: checkpoint "
+                         f"saved in {run_dir}")
+
+
+def _read_json_file(path, what):
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RunDirectoryError(
+            f"{path} ({what}) cannot be read: {error}. Restore it from a backup, or move "
+            f"the run directory aside and start a new run.") from None
+    if not isinstance(value, dict):
+        raise RunDirectoryError(f"{path} ({what}) must hold a JSON object, got "
+                                f"{type(value).__name__}.")
+    return value
+
+
 def read_state(run_dir):
-    path = Path(run_dir) / STATE
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return _read_json_file(Path(run_dir) / STATE, "the run's step count and times")
 
 
 def read_run_config(run_dir):
-    path = Path(run_dir) / "config.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    return _read_json_file(Path(run_dir) / RUN_CONFIG, "the run's config")
+
+
+def _writer_tmp(path):
+    """A temporary name beside `path` unique to this process, keeping the suffix Keras
+    and h5py look at (checkpoint.keras -> checkpoint.1234.tmp.keras)."""
+    path = Path(path)
+    suffix = "".join(path.suffixes)
+    return path.with_name(f"{path.name[:-len(suffix)]}.{os.getpid()}.tmp{suffix}")
+
+
+def _describe_holder(text):
+    try:
+        holder = json.loads(text)
+        return f"pid {holder['pid']} on {holder['host']}, since {holder['since']}"
+    except (ValueError, KeyError, TypeError):
+        return "a process that left no pid"
+
+
+_HELD_LOCKS = {}  # realpath -> [file descriptor, depth]: re-entrant within one process
+
+
+class RunLock:
+    """One writer per run directory: an exclusive `flock` on run_dir/run.lock, which holds
+    the writer's pid, host and start time. The kernel drops the lock when the process exits,
+    however it exits (kill -9 included), so a lock file left behind by a dead process is
+    simply taken over; a live holder makes `acquire` refuse, naming it. Re-entrant within a
+    process (the CLI holds it from before the restore; `fit_gan` takes it again)."""
+
+    def __init__(self, run_dir):
+        self.run_dir = Path(run_dir)
+        self.key = os.path.realpath(self.run_dir)
+
+    def acquire(self):
+        import fcntl
+
+        if self.key in _HELD_LOCKS:
+            _HELD_LOCKS[self.key][1] += 1
+            return self
+        path = self.run_dir / LOCK
+        while True:
+            try:
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as error:
+                raise RunDirectoryError(
+                    f"Cannot write in the run directory {self.run_dir} "
+                    f"({error.strerror or error}): training keeps its checkpoints there. Fix "
+                    f"its permissions, or give another --out (a copy of the directory resumes "
+                    f"the run).") from None
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(descriptor, 1024).decode(errors="replace").strip()
+                os.close(descriptor)
+                raise RunLockedError(
+                    f"{self.run_dir} is being trained by another process "
+                    f"({_describe_holder(holder)}); a run directory has one writer. Wait for "
+                    f"it to finish, stop it (Ctrl-C or kill: it saves a checkpoint, then rerun "
+                    f"this command to resume), or give another --out.") from None
+            # The holder we waited on may have removed the file on release: a lock on that
+            # unlinked file guards nothing, so lock the file now at the path instead.
+            try:
+                if os.stat(path).st_ino == os.fstat(descriptor).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(descriptor)
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, json.dumps({
+            "pid": os.getpid(), "host": socket.gethostname(),
+            "since": time.strftime("%Y-%m-%d %H:%M:%S")}).encode())
+        _HELD_LOCKS[self.key] = [descriptor, 1]
+        return self
+
+    def release(self):
+        import fcntl
+
+        held = _HELD_LOCKS.get(self.key)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] == 0:
+            del _HELD_LOCKS[self.key]
+            # Removed while still locked, so no other process can lock it in between.
+            (self.run_dir / LOCK).unlink(missing_ok=True)
+            fcntl.flock(held[0], fcntl.LOCK_UN)
+            os.close(held[0])
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 def starting_recipe(run_config):
@@ -136,7 +272,7 @@ def write_shipped_weights(run_dir):
         raise CheckpointError(f"{run_dir}: the readable checkpoint is at step "
                               f"{model.train_steps}, state.json says {step}; not publishing "
                               f"weights that do not match the record.")
-    tmp = run_dir / "generator.tmp.weights.h5"
+    tmp = _writer_tmp(run_dir / GENERATOR_WEIGHTS)
     model.shipped_network().save_weights(tmp)
     os.replace(tmp, run_dir / GENERATOR_WEIGHTS)
 
@@ -204,9 +340,8 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         step = self.model.train_steps
         if step == self.saved_step:
             return
-        tmp = self.run_dir / "checkpoint.tmp.keras"
-        weights_tmp = self.run_dir / "generator.tmp.weights.h5"
         latest = self.run_dir / CHECKPOINT
+        tmp, weights_tmp = _writer_tmp(latest), _writer_tmp(self.run_dir / GENERATOR_WEIGHTS)
         try:
             self.model.save(tmp)
             self.model.shipped_network().save_weights(weights_tmp)
@@ -312,33 +447,106 @@ class SampleGrid(keras.callbacks.Callback):
             tf.summary.image("samples", make_grid(images, cols=cols)[None], step=step)
 
 
+class StopOnInterrupt(keras.callbacks.Callback):
+    """Ends `fit` at the step boundary after SIGINT or SIGTERM (`interrupts` sets
+    `signal_number`); the checkpoint callbacks then save as at any epoch end."""
+
+    def __init__(self):
+        super().__init__()
+        self.signal_number = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.signal_number is not None:
+            self.model.stop_training = True
+
+
+class interrupts:
+    """While active (main thread only), the first SIGINT or SIGTERM asks `stopper` to stop
+    at the next step boundary; a second one exits at once (the last complete checkpoint is
+    kept: files are written under temporary names and renamed)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, stopper):
+        self.stopper, self.previous = stopper, {}
+
+    def handle(self, number, frame):
+        name = signal.Signals(number).name
+        if self.stopper.signal_number is not None:
+            sys.stderr.write(f"\n{name} again: exiting now, without saving this step; the "
+                             f"last checkpoint is intact.\n")
+            sys.stderr.flush()
+            os._exit(128 + number)
+        self.stopper.signal_number = number
+        sys.stderr.write(f"\n{name}: saving a checkpoint at the end of this step, then "
+                         f"stopping ({'Ctrl-C' if number == signal.SIGINT else name} again "
+                         f"quits at once).\n")
+        sys.stderr.flush()
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {number: signal.signal(number, self.handle)
+                             for number in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc):
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+
+def _remove_stale_temporaries(run_dir):
+    """Temporary files of writers that died mid-write (the lock is ours, so none is live)."""
+    for path in Path(run_dir).glob("*.tmp*"):
+        if f".{os.getpid()}.tmp" not in path.name:
+            path.unlink(missing_ok=True)
+
+
 def fit_gan(model, dataset, total_steps, run_dir, *, batch_size, checkpoint_every=500,
             verbose="auto", callbacks=(), write=True):
     """Trains `model` on the repeating `dataset` until it has done `total_steps` steps,
     checkpointing into run_dir every `checkpoint_every` steps. Returns the Keras History.
-    `write=False` (a non-chief worker of a multi-host run) trains without writing files."""
+    `write=False` (a non-chief worker of a multi-host run) trains without writing files.
+    Holds the run's `RunLock` throughout; SIGINT or SIGTERM saves a checkpoint at the next
+    step and raises `TrainingInterrupted`."""
     run_dir = Path(run_dir)
-    if write:
-        run_dir.mkdir(parents=True, exist_ok=True)
     done = model.train_steps
     if done >= total_steps:
         log.info("Run %s already has %d >= %d steps; nothing to do.", run_dir, done, total_steps)
         return None
+    lock = RunLock(run_dir) if write else None
+    if lock:
+        lock.acquire()
+    try:
+        if write:
+            _remove_stale_temporaries(run_dir)
+        return _fit(model, dataset, total_steps, run_dir, batch_size, checkpoint_every,
+                    verbose, callbacks, write)
+    finally:
+        if lock:
+            lock.release()
+
+
+def _fit(model, dataset, total_steps, run_dir, batch_size, checkpoint_every, verbose,
+         callbacks, write):
     writers = [
         AtomicCheckpoint(run_dir, batch_size),
         SampleGrid(run_dir),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
     ] if write else []
+    stopper = StopOnInterrupt()
     # The rates go into the logs before the writers (TensorBoard) read them.
-    callbacks = [StopOnNonFinite(), StopAtStep(total_steps), LogScheduledLearningRates(),
-                 *writers, *callbacks]
-    return model.fit(
-        dataset,
-        steps_per_epoch=checkpoint_every,
-        initial_epoch=done // checkpoint_every,
-        epochs=math.ceil(total_steps / checkpoint_every),
-        callbacks=callbacks,
-        verbose=verbose,
-        shuffle=False,  # tf.data pipelines shuffle themselves
-    )
-
+    callbacks = [StopOnNonFinite(), StopAtStep(total_steps), stopper,
+                 LogScheduledLearningRates(), *writers, *callbacks]
+    with interrupts(stopper):
+        history = model.fit(
+            dataset,
+            steps_per_epoch=checkpoint_every,
+            initial_epoch=model.train_steps // checkpoint_every,
+            epochs=math.ceil(total_steps / checkpoint_every),
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,  # tf.data pipelines shuffle themselves
+        )
+    if stopper.signal_number is not None and model.train_steps < total_steps:
+        raise TrainingInterrupted(model.train_steps, stopper.signal_number, run_dir)
+    return history
