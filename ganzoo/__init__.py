@@ -13,6 +13,7 @@ from ganzoo.export import export  # noqa: F401  (light: TensorFlow loads when it
 
 __version__ = "0.1.0"
 
+_LIGHT = ("ganzoo.registry",)  # no TensorFlow
 _EXPORTS = {
     "GAN": "ganzoo.gan",
     "build": "ganzoo.zoo",
@@ -27,6 +28,12 @@ __all__ = sorted([*_EXPORTS, "export"]) + ["__version__"]
 
 def __getattr__(name):
     if name in _EXPORTS:
+        if _EXPORTS[name] not in _LIGHT:
+            # As the CLI does: TensorFlow's C++ start-up lines (oneDNN, CPU features) are
+            # held back unless the import fails or TF_CPP_MIN_LOG_LEVEL is set.
+            from ganzoo.startup import import_tensorflow_quietly
+
+            import_tensorflow_quietly()
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value  # later lookups skip this function
         return value

@@ -34,7 +34,7 @@ class AdversarialModel(keras.Model):
     loss_names = ("d_loss", "g_loss")
     default_optimizer = _DEFAULT_OPTIMIZER
 
-    def __init__(self, seed=None, evaluator=None, reference=None, **kwargs):
+    def __init__(self, seed=None, evaluator=None, reference=None, entry_name=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -42,6 +42,9 @@ class AdversarialModel(keras.Model):
         # What scores it, by name (a zoo entry's "evaluator" classifier and the shipped FID
         # "reference" statistics of its dataset); `ganzoo.metrics` looks them up.
         self.evaluator, self.reference = evaluator, reference
+        # The zoo entry's own name ("dcgan-anime"; Keras' model name has "_" for "-"): what
+        # exports and messages call the model.
+        self.entry_name = entry_name
 
     @classmethod
     def zoo_options(cls, config, seed=None):
@@ -49,6 +52,7 @@ class AdversarialModel(keras.Model):
         return dict(seed=seed, evaluator=config.get("evaluator"),
                     reference=config.get("reference"),
                     name=config.get("name", config["variant"]).replace("-", "_"),
+                    entry_name=config.get("name"),
                     **config.get("objective", {}))
 
     @classmethod
@@ -59,7 +63,7 @@ class AdversarialModel(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed, "evaluator": self.evaluator,
-                "reference": self.reference}
+                "reference": self.reference, "entry_name": self.entry_name}
 
     @property
     def generator_networks(self):

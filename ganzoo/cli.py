@@ -20,6 +20,7 @@ import os
 import sys
 
 from ganzoo.checks import format_bytes
+from ganzoo.startup import import_tensorflow_quietly
 
 # A grid or a sample batch above this is refused with its size (sampling streams in batches
 # in Python, `GAN.iter_samples`, but a PNG grid is one image in memory).
@@ -202,34 +203,6 @@ def build_parser():
 
 
 # ------------------------------------------------------------------ helpers
-def import_tensorflow_quietly():
-    """Imports TensorFlow with its start-up log (oneDNN, CPU features: written by C++ to
-    file descriptor 2 before TF_CPP_MIN_LOG_LEVEL applies) held back; shown if the import
-    fails. Later TensorFlow warnings are filtered by TF_CPP_MIN_LOG_LEVEL=2."""
-    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL"):  # unset or empty: the user chose nothing
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    if "tensorflow" in sys.modules:
-        return
-    import tempfile
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), 2)
-        try:
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
-        except BaseException:
-            os.dup2(saved, 2)
-            held.seek(0)
-            sys.stderr.write(held.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-
-
 def model_for_sampling(name, run):
     from ganzoo import zoo
 
@@ -667,13 +640,38 @@ def cmd_translate(args):
         raise UsageError(f"--out {args.out} is a file; give a folder for the translated "
                          f"images.")
     os.makedirs(args.out, exist_ok=True)
-    for path, image in zip(paths, outputs):
-        stem = os.path.splitext(os.path.basename(path))[0]
-        write_image(image, os.path.join(args.out, f"{stem}.png"))
+    names = output_names(paths)
+    for name, image in zip(names, outputs):
+        write_image(image, os.path.join(args.out, name))
     print(f"Translated {len(paths)} image(s) with {args.name} into {args.out}")
     if args.side_by_side:
         save_grid(model.side_by_side(images, args.direction), args.side_by_side, cols=1)
         print(f"Wrote input | output rows to {args.side_by_side}")
+
+
+def output_names(paths):
+    """One distinct PNG name per input: the input's stem (a.jpg -> a.png), or, where stems
+    collide (a.jpg and a.png, or x/a.png and y/a.png), the stem with the extension and then
+    the parent folder, so no output is written over another."""
+    def name(path, depth):
+        path = os.path.normpath(path)
+        stem, extension = os.path.splitext(os.path.basename(path))
+        parts = [stem] + ([extension.lstrip(".")] if depth >= 1 and extension else [])
+        folders = os.path.dirname(path).split(os.sep)[::-1]
+        parts = [*reversed([f for f in folders if f][:max(0, depth - 1)]), *parts]
+        return "_".join(parts) + ".png"
+
+    depths = [0] * len(paths)
+    while True:
+        names = [name(path, depth) for path, depth in zip(paths, depths)]
+        counts = {n: names.count(n) for n in names}
+        clashing = [i for i, n in enumerate(names) if counts[n] > 1]
+        if not clashing:
+            return names
+        if all(depths[i] > len(os.path.normpath(paths[i]).split(os.sep)) for i in clashing):
+            return [f"{i:05d}_{n}" if counts[n] > 1 else n for i, n in enumerate(names)]
+        for i in clashing:
+            depths[i] += 1
 
 
 def cmd_publish(args):

@@ -22,13 +22,14 @@ from pathlib import Path
 
 
 def export(model, directory, version=1, name=None, overwrite=False):
-    """Writes the SavedModel to directory/<name>/<version>/ and returns that path."""
+    """Writes the SavedModel to directory/<name>/<version>/ and returns that path; `name`
+    defaults to the zoo entry's name (as `ganzoo export` writes it)."""
     import keras
 
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version must be a positive integer (TF Serving's layout), "
                          f"got {version!r}.")
-    name = name or model.name
+    name = name or model.entry_name or model.name
     target = Path(directory) / name / str(version)
     for folder in (Path(directory), Path(directory) / name, target):
         if folder.exists() and not folder.is_dir():
