@@ -96,6 +96,11 @@ def build_parser():
     sample.add_argument("--grid_by_class", action="store_true",
                         help="conditional entries: one row per class, the same noise down "
                              "each column")
+    sample.add_argument("--truncation", type=float, metavar="T",
+                        help="the truncation trick: a threshold > 0 on |z_i| (noise redrawn "
+                             "beyond it; e.g. 1.0) for z-space entries, psi in [0, 1] toward "
+                             "the mean w for StyleGAN entries; fewer odd samples, less "
+                             "variety (default: none)")
     sample.add_argument("--out", help="PNG path (default: NAME.png)")
     run_flag(sample, "sample")
 
@@ -288,14 +293,16 @@ def cmd_sample(args):
                          f"ganzoo translate {args.name} INPUT... --out DIR.")
     cols = args.cols
     if args.grid_by_class:
-        images, cols = model.sample_by_class(args.num, seed=args.seed), cols or args.num
+        images = model.sample_by_class(args.num, seed=args.seed, truncation=args.truncation)
+        cols = cols or args.num
     else:
         labels = args.labels
         if labels is not None:
             labels = [int(v) if v.lstrip("-").isdigit() and v not in (model.class_names or [])
                       else v for v in labels]
             labels = labels[0] if len(labels) == 1 else labels
-        images = model.sample(args.num, labels=labels, seed=args.seed)
+        images = model.sample(args.num, labels=labels, seed=args.seed,
+                              truncation=args.truncation)
     save_grid(images, out, cols=cols)
     print(f"Wrote {len(images)} samples from {args.name} to {out}")
 

@@ -46,6 +46,10 @@ class GAN(AdversarialModel):
     # How a conditional variant's discriminator sees the class: None (unconditional),
     # "input" (CGAN: labels are a second input) or "auxiliary" (AC-GAN: a class head).
     discriminator_conditioning = None
+    # Where the truncation trick acts: "z" (BigGAN, Brock et al. 2019, Section 3.1: each
+    # latent component beyond the threshold is redrawn) or "w" (StyleGAN, Karras et al.
+    # 2019, Eq. 2: w' = w_avg + psi (w - w_avg), in the mapped latent space).
+    truncation_space = "z"
 
     def __init__(self, generator, discriminator, ema_decay=None, seed=None, num_classes=None,
                  class_names=None, augment=None, **kwargs):
@@ -278,11 +282,44 @@ class GAN(AdversarialModel):
         """The generator used for sampling and export: the EMA copy when there is one."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
-    def latent_noise(self, n, seed=None):
-        """n latent vectors drawn from N(0, I) with NumPy's PCG64: same seed => same noise."""
+    def latent_noise(self, n, seed=None, truncation=None):
+        """n latent vectors drawn from N(0, I) with NumPy's PCG64: same seed => same noise.
+        With `truncation` (z-space models), from N(0, I) truncated to |z_i| <= truncation:
+        every component beyond it is redrawn until none is (Brock et al. 2019's truncation
+        trick; smaller values trade variety for fidelity). Without it, the stream is
+        exactly the untruncated one."""
         n = check_count(n, "n")
-        rng = np.random.default_rng(check_seed(seed))
-        return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
+        return self._draw_noise(np.random.default_rng(check_seed(seed)), n, truncation)
+
+    def _draw_noise(self, rng, n, truncation):
+        if self.truncation_space != "z" or self.check_truncation(truncation) is None:
+            return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
+        # Row by row, each row's redraws before the next row: the stream does not depend on
+        # how many rows are drawn at once (sample and iter_samples' batches agree).
+        z = np.empty((n, self.latent_dim), np.float32)
+        for row in z:
+            row[:] = rng.standard_normal(self.latent_dim, dtype=np.float32)
+            outside = np.abs(row) > truncation
+            while outside.any():
+                row[outside] = rng.standard_normal(int(outside.sum()), dtype=np.float32)
+                outside = np.abs(row) > truncation
+        return z
+
+    def check_truncation(self, truncation):
+        """None, or a truncation value this model accepts (refused with what is accepted)."""
+        if truncation is None:
+            return None
+        valid = isinstance(truncation, (int, float, np.floating, np.integer)) and \
+            not isinstance(truncation, bool) and np.isfinite(truncation)
+        if self.truncation_space == "z" and not (valid and truncation > 0):
+            raise ValueError(f"truncation for {self.name} is the threshold |z_i| <= t of "
+                             f"its truncated-normal noise: a number > 0 (e.g. 0.5 to 2.0), "
+                             f"got {truncation!r}.")
+        if self.truncation_space == "w" and not (valid and 0 <= truncation <= 1):
+            raise ValueError(f"truncation for {self.name} is psi in w' = w_avg + psi "
+                             f"(w - w_avg): a number in [0, 1] (1 = none), got "
+                             f"{truncation!r}.")
+        return float(truncation)
 
     def parse_labels(self, labels, n):
         """Class labels for n samples as int32: integer indices and class names, mixed
@@ -300,9 +337,14 @@ class GAN(AdversarialModel):
         names = self.class_names or [str(i) for i in range(self.num_classes)]
         return class_indices(values, self.num_classes, names)
 
-    def generate(self, z, labels=None, *, batch_size=256):
+    def generate(self, z, labels=None, *, batch_size=256, truncation=None):
         """Latent vectors (n, latent_dim) [+ labels for conditional models] -> uint8 images
-        (n, H, W, C), in batches."""
+        (n, H, W, C), in batches. `truncation` is for w-space models (psi toward the mean
+        w); z-space models truncate when drawing noise (`latent_noise`, `sample`)."""
+        if truncation is not None and self.truncation_space == "z":
+            raise ValueError(f"{self.name} truncates its noise when drawing it, not the z "
+                             f"you pass: use sample(n, truncation=...) or "
+                             f"latent_noise(n, seed, truncation=...).")
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim or len(z) == 0:
             raise ValueError(
@@ -320,13 +362,19 @@ class GAN(AdversarialModel):
         labels = self.parse_labels(labels, len(z))
         if self._uint8_generator is None:
             self._uint8_generator = self._build_uint8_generator()
+        options = self.synthesis_options(truncation)
         batches = []
         for start in range(0, len(z), batch_size):
             inputs = [z[start : start + batch_size]]
             if labels is not None:
                 inputs.append(labels[start : start + batch_size])
-            batches.append(self._uint8_generator(*inputs).numpy())
+            batches.append(self._uint8_generator(*inputs, **options).numpy())
         return np.concatenate(batches)
+
+    def synthesis_options(self, truncation):
+        """Extra keyword inputs of the uint8 generator for a w-space truncation (none for
+        z-space models)."""
+        return {}
 
     def _build_uint8_generator(self):
         generator = self.sampling_generator
@@ -351,23 +399,32 @@ class GAN(AdversarialModel):
                 f"Stream them in batches instead: for images in model.iter_samples({n}, "
                 f"seed=...): ... (the same images as sample would give).")
 
-    def sample(self, n, *, labels=None, seed=None, batch_size=256):
-        """n images as a uint8 array (n, H, W, C). The same seed (and labels) gives
-        bit-identical images. Conditional models: `labels` are ints, class names or one value
-        for all n; None draws classes uniformly (from the same seed).
+    def sample(self, n, *, labels=None, seed=None, batch_size=256, truncation=None):
+        """n images as a uint8 array (n, H, W, C). The same seed (and labels, truncation)
+        gives bit-identical images. Conditional models: `labels` are ints, class names or one
+        value for all n; None draws classes uniformly (from the same seed).
+        `truncation`: the truncation trick (see `truncation_space`): a threshold > 0 on
+        |z_i| for z-space models, psi in [0, 1] for w-space ones; None (default) samples the
+        training distribution.
         More than SAMPLE_LIMIT_BYTES of images is refused: use `iter_samples`."""
         self.check_sample_size(check_count(n, "n"))
-        noise = self.latent_noise(n, seed)
+        truncation = self.check_truncation(truncation)
+        noise = self.latent_noise(n, seed, truncation)
         if self.conditional and labels is None:
             labels = np.random.default_rng(check_seed(seed)).integers(0, self.num_classes, n)
-        return self.generate(noise, labels, batch_size=batch_size)
+        return self.generate(noise, labels, batch_size=batch_size,
+                             **self._w_truncation(truncation))
 
-    def iter_samples(self, n, *, labels=None, seed=None, batch_size=256):
+    def _w_truncation(self, truncation):
+        return {"truncation": truncation} if self.truncation_space == "w" else {}
+
+    def iter_samples(self, n, *, labels=None, seed=None, batch_size=256, truncation=None):
         """The images `sample(n, labels=..., seed=...)` returns, as uint8 batches of up to
         `batch_size`, drawn as they are needed: any n in constant memory (to write them to
         disk, say). The noise and label streams are read in order, so the batches
         concatenate to exactly `sample`'s array."""
         n, batch_size = check_count(n, "n"), check_count(batch_size, "batch_size")
+        truncation = self.check_truncation(truncation)
         noise_rng = np.random.default_rng(check_seed(seed))
         label_rng = np.random.default_rng(check_seed(seed))
         per_sample = labels is not None and np.ndim(labels) > 0
@@ -375,7 +432,7 @@ class GAN(AdversarialModel):
             labels = self.parse_labels(labels, n)
         for start in range(0, n, batch_size):
             count = min(batch_size, n - start)
-            z = noise_rng.standard_normal((count, self.latent_dim), dtype=np.float32)
+            z = self._draw_noise(noise_rng, count, truncation)
             if not self.conditional:
                 chunk = labels
             elif per_sample:
@@ -384,29 +441,33 @@ class GAN(AdversarialModel):
                 chunk = label_rng.integers(0, self.num_classes, count)
             else:
                 chunk = labels  # one label for all: generate repeats it
-            yield self.generate(z, chunk, batch_size=batch_size)
+            yield self.generate(z, chunk, batch_size=batch_size,
+                                **self._w_truncation(truncation))
 
-    def sample_by_class(self, per_class, *, seed=None):
+    def sample_by_class(self, per_class, *, seed=None, truncation=None):
         """A (num_classes * per_class) batch, one row per class with the same noise down each
         column: the style stays fixed while the class changes."""
         if not self.conditional:
             raise ValueError(f"{self.name} is unconditional: it has no classes to grid by.")
-        noise = np.tile(self.latent_noise(per_class, seed), (self.num_classes, 1))
+        truncation = self.check_truncation(truncation)
+        noise = np.tile(self.latent_noise(per_class, seed, truncation), (self.num_classes, 1))
         labels = np.repeat(np.arange(self.num_classes), per_class)
-        return self.generate(noise, labels)
+        return self.generate(noise, labels, **self._w_truncation(truncation))
 
     def interpolate(self, num_points=8, seed=None, start=None, end=None, method="slerp",
-                    label=None):
+                    label=None, truncation=None):
         """Images along a path between two latent points (drawn from `seed` unless given):
         `method` is "slerp" (spherical, default) or "lerp" (straight line); conditional
-        models keep `label` fixed along the path."""
+        models keep `label` fixed along the path. `truncation` as in `sample` (z-space: the
+        drawn end points are truncated)."""
+        truncation = self.check_truncation(truncation)
         num_points = check_count(num_points, "num_points")
         if method not in ("slerp", "lerp"):
             raise ValueError(f"method must be 'slerp' or 'lerp', got {method!r}.")
         if self.conditional and label is None:
             raise ValueError(f"{self.name} is conditional: give the label to interpolate in.")
         if start is None or end is None:
-            drawn = self.latent_noise(2, seed)
+            drawn = self.latent_noise(2, seed, truncation)
             start = drawn[0] if start is None else start
             end = drawn[1] if end is None else end
         start = np.asarray(start, np.float32).reshape(-1)
@@ -420,4 +481,5 @@ class GAN(AdversarialModel):
         else:
             path = [slerp(start, end, t) for t in steps]
         return self.generate(np.stack(path).astype(np.float32),
-                             None if label is None else [label] * num_points)
+                             None if label is None else [label] * num_points,
+                             **self._w_truncation(truncation))

@@ -159,3 +159,44 @@ def test_iter_samples_streams_exactly_what_sample_returns(tiny_model):
 def test_a_sample_too_large_for_memory_is_refused_with_its_size(tiny_model):
     with pytest.raises(ValueError, match=r"10,000,000 samples .* 7\.5 GiB .*iter_samples"):
         tiny_model.sample(10**7, seed=0)
+
+
+# ------------------------------------------------------------------ the truncation trick
+def test_truncated_noise_is_the_truncated_normal(tiny_model):
+    z = tiny_model.latent_noise(10_000, seed=0, truncation=1.0)
+    assert np.abs(z).max() <= 1.0
+    # Var of N(0, 1) truncated to [-1, 1]: 1 - 2 phi(1) / (2 Phi(1) - 1) = 0.29112.
+    assert abs(float(z.var()) - 0.29112) < 0.005
+    # Components inside the threshold are the untruncated stream's, the rest redrawn.
+    plain = tiny_model.latent_noise(1, seed=0)[0]
+    first = tiny_model.latent_noise(1, seed=0, truncation=1.0)[0]
+    inside = np.abs(plain) <= 1.0
+    np.testing.assert_array_equal(first[inside], plain[inside])
+
+
+def test_truncated_sampling_is_seeded_and_streams_the_same(tiny_model):
+    a = tiny_model.sample(20, seed=3, truncation=0.5)
+    np.testing.assert_array_equal(a, tiny_model.sample(20, seed=3, truncation=0.5))
+    streamed = np.concatenate(list(tiny_model.iter_samples(20, seed=3, batch_size=7,
+                                                           truncation=0.5)))
+    np.testing.assert_array_equal(a, streamed)
+    assert not np.array_equal(a, tiny_model.sample(20, seed=3))
+    z = tiny_model.latent_noise(20, seed=3, truncation=0.5)
+    np.testing.assert_array_equal(a, tiny_model.generate(z))
+
+
+def test_truncated_interpolation_ends_at_truncated_points(tiny_model):
+    path = tiny_model.interpolate(4, seed=2, truncation=0.8)
+    ends = tiny_model.generate(tiny_model.latent_noise(2, seed=2, truncation=0.8))
+    np.testing.assert_array_equal(path[[0, -1]], ends)
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("nan"), True, "1"])
+def test_bad_truncation_values_are_refused(tiny_model, value):
+    with pytest.raises(ValueError, match="threshold.*a number > 0"):
+        tiny_model.sample(2, truncation=value)
+
+
+def test_z_space_generate_refuses_truncation_of_given_z(tiny_model):
+    with pytest.raises(ValueError, match="truncates its noise when drawing it"):
+        tiny_model.generate(tiny_model.latent_noise(2, seed=0), truncation=0.5)
