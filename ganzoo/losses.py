@@ -88,6 +88,21 @@ def gradient_penalty(critic, real_images, fake_images, epsilon):
     return ops.mean(ops.square(norms - 1.0))
 
 
+def r1_penalty(discriminator, real_images):
+    """Mescheder et al. 2018, Eq. 9 (R1): E_x[||grad_x D(x)||^2] on real data. StyleGAN2
+    adds (gamma / 2) * R1 to D's loss, lazily (Karras et al. 2020, Section 3.1). Returns the
+    batch mean of the squared gradient norms; the gradient is of the summed logits, so each
+    sample's gradient is its own."""
+    import tensorflow as tf  # the input gradient needs the TensorFlow backend's tape
+
+    real = _f32(real_images)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        logits = ops.sum(_f32(discriminator(real)))
+    gradients = tape.gradient(logits, real)
+    return ops.mean(ops.sum(ops.square(gradients), axis=list(range(1, len(real.shape)))))
+
+
 # ---------------------------------------------------------------------------- BEGAN
 def autoencoder_l1(images, reconstructions):
     """Berthelot et al. 2017, Eq. 1 (eta = 1): the pixel-wise L1 reconstruction loss

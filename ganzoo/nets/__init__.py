@@ -9,6 +9,7 @@ from ganzoo.nets.autoencoder import began_autoencoder, began_generator
 from ganzoo.nets.dcgan import dcgan_discriminator, dcgan_generator
 from ganzoo.nets.mlp import mlp_discriminator, mlp_generator
 from ganzoo.nets.resnet import sngan_resnet_discriminator, sngan_resnet_generator
+from ganzoo.nets.stylegan import stylegan_discriminator, stylegan_generator
 from ganzoo.nets.translation import patchgan_discriminator, resnet_generator, unet_generator
 
 BUILDERS = {
@@ -17,6 +18,7 @@ BUILDERS = {
     "autoencoder": {"generator": began_generator, "discriminator": began_autoencoder},
     "sngan_resnet": {"generator": sngan_resnet_generator,
                      "discriminator": sngan_resnet_discriminator},
+    "stylegan": {"generator": stylegan_generator, "discriminator": stylegan_discriminator},
 }
 # Image-to-image networks take image shapes instead of a latent size.
 IMAGE_BUILDERS = {

@@ -8,6 +8,7 @@ from ganzoo.variants.fgan import FGAN
 from ganzoo.variants.lsgan import LSGAN
 from ganzoo.variants.pix2pix import Pix2Pix
 from ganzoo.variants.sngan import SNGAN
+from ganzoo.variants.stylegan import StyleGAN
 from ganzoo.variants.vanilla import VanillaGAN
 from ganzoo.variants.wgan import WGAN, WGANGP
 
@@ -18,6 +19,7 @@ VARIANTS = {
     "wgan": WGAN,
     "wgan-gp": WGANGP,
     "sngan": SNGAN,
+    "stylegan": StyleGAN,
     "began": BEGAN,
     "fgan": FGAN,
     "cgan": CGAN,
