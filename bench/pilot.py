@@ -13,6 +13,7 @@ a machine shared with other work, and pinned to one core each (`taskset -c N`) t
 side by side. Evaluation time is not charged to the budget. Rerunning the same command
 continues a stopped pilot. Rows go to OUT/pilot.csv:
 step, images_seen, cpu_time_s, wall_time_s, fid.
+Ctrl-C or kill (SIGTERM) on the training process pauses the pilot after saving a checkpoint.
 """
 import csv
 import json
@@ -43,7 +44,13 @@ COLUMNS = ["step", "images_seen", "cpu_time_s", "wall_time_s", "fid"]
 def ganzoo(*args):
     command = [sys.executable, "-m", "ganzoo", *map(str, args)]
     print("+", " ".join(command), flush=True)
-    subprocess.run(command, check=True)
+    code = subprocess.run(command).returncode
+    if code in (130, 143):  # the segment was interrupted and saved: rerun to continue
+        print(f"pilot paused ({'SIGINT' if code == 130 else 'SIGTERM'}); rerun this command "
+              f"to continue", flush=True)
+        sys.exit(code)
+    if code:
+        sys.exit(f"pilot: {command[3]} failed with exit code {code}")
 
 
 def read_state(out):
