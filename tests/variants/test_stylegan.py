@@ -156,3 +156,17 @@ def test_save_load_round_trip_is_bit_exact(model, tmp_path):
     shipped = zoo.build(json.loads(json.dumps(dict(STYLEGAN, ema_decay=None))), compile=False)
     shipped.shipped_network().load_weights(tmp_path / "g.weights.h5")
     np.testing.assert_array_equal(model.sample(6, seed=2), shipped.sample(6, seed=2))
+
+
+def test_export_serves_plain_and_truncated_images(model, tmp_path):
+    import ganzoo
+
+    path = ganzoo.export(model, tmp_path / "models")
+    assert path == tmp_path / "models" / "tiny-stylegan" / "1"
+    loaded = tf.saved_model.load(str(path))
+    z = model.latent_noise(3, seed=4)
+    plain = loaded.signatures["serving_default"](z=tf.constant(z))["images"].numpy()
+    np.testing.assert_array_equal(plain, model.generate(z))
+    truncated = loaded.signatures["truncated"](z=tf.constant(z),
+                                               truncation=tf.constant(0.5))["images"]
+    np.testing.assert_array_equal(truncated.numpy(), model.generate(z, truncation=0.5))
