@@ -126,3 +126,21 @@ def test_a_second_writer_is_refused_naming_the_first(tmp_zoo, tmp_path):
         first.wait(timeout=300)
     assert first.returncode == 130  # the first run was not disturbed: it saved and stopped
     assert (run_dir / "checkpoint.keras").exists()
+
+
+def test_a_second_ctrl_c_exits_at_once_keeping_the_last_checkpoint(tmp_zoo, tmp_path):
+    data = _images(tmp_path)
+    run_dir = tmp_path / "run"
+    proc = _start_and_wait(run_dir, data, at_step=4, steps=1_000_000, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    os.kill(proc.pid, signal.SIGINT)
+    for line in proc.stderr:  # the first one is acknowledged: now interrupt the save
+        if "saving a checkpoint at the end of this step" in line:
+            os.kill(proc.pid, signal.SIGINT)
+            break
+    rest = proc.stderr.read()
+    proc.wait(timeout=120)
+    assert proc.returncode == 130
+    assert "SIGINT again: exiting now" in rest and "Traceback" not in rest
+    model = keras.models.load_model(run_dir / "checkpoint.keras")  # complete and readable
+    assert model.train_steps >= 4
