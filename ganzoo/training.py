@@ -133,6 +133,8 @@ class RunLock:
         while True:
             try:
                 self.run_dir.mkdir(parents=True, exist_ok=True)
+                if not os.access(self.run_dir, os.W_OK):  # a writable lock file is not enough
+                    raise PermissionError(13, "Permission denied")
                 descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as error:
                 raise RunDirectoryError(
