@@ -208,6 +208,21 @@ class AdversarialModel(keras.Model):
         return logs
 
     # ------------------------------------------------------------------ shipping
+    def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
+        """Keras' `Model.export`: the model's serving signatures (those of `ganzoo.export`,
+        e.g. z -> uint8 images) as a SavedModel at `filepath`. (Keras' own would trace
+        `call` and fail on a model that `fit` or `load` never called.)"""
+        if format != "tf_saved_model" or kwargs:
+            raise ValueError(f"{type(self).__name__}.export writes format='tf_saved_model' "
+                             f"(the serving signatures); got format={format!r}"
+                             + (f" and {sorted(kwargs)}" if kwargs else "") + ".")
+        from ganzoo.export import write_saved_model
+
+        path = write_saved_model(self, filepath)
+        if verbose:
+            print(f"Saved the serving signatures of {self.name} to {path}")
+        return path
+
     def shipped_network(self):
         """The network whose weights a zoo entry ships (generator.weights.h5)."""
         raise NotImplementedError

@@ -24,8 +24,6 @@ from pathlib import Path
 def export(model, directory, version=1, name=None, overwrite=False):
     """Writes the SavedModel to directory/<name>/<version>/ and returns that path; `name`
     defaults to the zoo entry's name (as `ganzoo export` writes it)."""
-    import keras
-
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version must be a positive integer (TF Serving's layout), "
                          f"got {version!r}.")
@@ -42,23 +40,31 @@ def export(model, directory, version=1, name=None, overwrite=False):
                 f"Export directory {target} exists and is not empty; choose another --version "
                 f"or pass overwrite=True (--overwrite) to replace it."
             )
-    archive = keras.export.ExportArchive()
-    for network in model.export_networks:
-        archive.track(network)
-    for endpoint, (serve, signature) in model.serving_endpoints().items():
-        archive.add_endpoint(endpoint, serve, input_signature=signature)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failed export never leaves half a model where
     # TF Serving would pick it up, and an existing export survives a failed overwrite.
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
     try:
-        archive.write_out(str(staging / "model"), verbose=False)
+        write_saved_model(model, staging / "model")
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging / "model", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def write_saved_model(model, path):
+    """The model's serving signatures (`serving_endpoints()`) as a SavedModel at `path`."""
+    import keras
+
+    archive = keras.export.ExportArchive()
+    for network in model.export_networks:
+        archive.track(network)
+    for endpoint, (serve, signature) in model.serving_endpoints().items():
+        archive.add_endpoint(endpoint, serve, input_signature=signature)
+    archive.write_out(str(path), verbose=False)
+    return Path(path)
 
 
 def checked_input(tensor, shape, name):

@@ -92,3 +92,13 @@ def test_export_into_a_file_is_refused(tiny_model, tmp_path):
     with pytest.raises(NotADirectoryError, match="is a file, not a directory"):
         ganzoo.export(tiny_model, existing, name="tiny")
     assert existing.read_bytes() == b"not a directory"
+
+
+def test_keras_model_export_idiom_writes_the_serving_signatures(tiny_model, tmp_path):
+    tiny_model.export(tmp_path / "saved")  # never called, never fit: Keras' own would fail
+    signature = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
+    z = tiny_model.latent_noise(2, seed=1)
+    np.testing.assert_array_equal(signature(z=tf.constant(z))["images"].numpy(),
+                                  tiny_model.generate(z))
+    with pytest.raises(ValueError, match="format='tf_saved_model'.*got format='onnx'"):
+        tiny_model.export(tmp_path / "x", format="onnx")
