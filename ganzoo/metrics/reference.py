@@ -25,7 +25,7 @@ from ganzoo.registry import shipped_folder, shipped_json, shipped_names, verifie
 REFERENCE_DIR = "reference"
 
 
-class ReferenceError(FileNotFoundError):
+class ReferenceStatisticsError(FileNotFoundError):
     """Reference statistics are unknown, missing or do not match their recorded SHA-256."""
 
 
@@ -38,7 +38,7 @@ def list_references():
 
 
 def reference_config(name):
-    return shipped_json(REFERENCE_DIR, name, ReferenceError, "FID reference statistics")
+    return shipped_json(REFERENCE_DIR, name, ReferenceStatisticsError, "FID reference statistics")
 
 
 def load_reference(name):
@@ -46,7 +46,7 @@ def load_reference(name):
     recorded SHA-256."""
     config = reference_config(name)
     path = verified_shipped_file(REFERENCE_DIR, config["file"], config["sha256"],
-                                 ReferenceError, "Reference statistics")
+                                 ReferenceStatisticsError, "Reference statistics")
     with np.load(path) as data:
         return (data["mu"].astype(np.float64), data["sigma"].astype(np.float64),
                 int(data["count"]), config)

@@ -66,12 +66,17 @@ class _Critic(GAN):
         k = self.real_batches_per_step
         if k == 1:
             return real_images[None]
+        message = (f"fresh_real_batches: each batch must hold n_critic = {k} real "
+                   f"minibatches (a multiple of {k} images; ganzoo train sizes it so)")
+        static = real_images.shape[0]
+        if static is not None and static % k:
+            raise ValueError(f"{message}, got a batch of {static}.")
         batch = tf.shape(real_images)[0]
-        tf.debugging.assert_equal(
-            batch % k, 0, message=f"fresh_real_batches: each batch must hold n_critic = {k} "
-                                  f"real minibatches (a multiple of {k} images)")
-        return tf.reshape(real_images, tf.concat([[k, batch // k], tf.shape(real_images)[1:]],
-                                                 axis=0))
+        # The check must run before the reshape, whose own error names no cause.
+        with tf.control_dependencies([tf.debugging.assert_equal(batch % k, 0,
+                                                                message=message)]):
+            return tf.reshape(real_images, tf.concat(
+                [[k, batch // k], tf.shape(real_images)[1:]], axis=0))
 
     def critic_objective(self, real_outputs, fake_outputs, real_images, fake_images):
         raise NotImplementedError

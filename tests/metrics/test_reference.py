@@ -10,7 +10,7 @@ from PIL import Image
 from conftest import TINY_CONFIG, blob_images
 from ganzoo import zoo
 from ganzoo.metrics import evaluate, evaluate_quality, inception, real_features
-from ganzoo.metrics.reference import ReferenceError, build_reference, load_reference
+from ganzoo.metrics.reference import ReferenceStatisticsError, build_reference, load_reference
 
 pytestmark = pytest.mark.skipif(inception.find_torchscript_weights() is None,
                                 reason=f"FID Inception weights absent: {inception.WHEEL_HINT}")
@@ -83,11 +83,11 @@ def test_tampered_or_unknown_reference_is_refused(shipped_reference):
     original = (folder / "blobs.fid-stats.npz").read_bytes()
     (folder / "blobs.fid-stats.npz").write_bytes(original + b"x")
     try:
-        with pytest.raises(ReferenceError, match="SHA-256"):
+        with pytest.raises(ReferenceStatisticsError, match="SHA-256"):
             load_reference("blobs")
     finally:
         (folder / "blobs.fid-stats.npz").write_bytes(original)
-    with pytest.raises(ReferenceError, match="available: blobs"):
+    with pytest.raises(ReferenceStatisticsError, match="available: blobs"):
         load_reference("cifar")
     assert np.isfinite(shipped_reference[2]["real_vs_real"]["kid"])
 

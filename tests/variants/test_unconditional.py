@@ -90,9 +90,22 @@ def test_fresh_real_batches_give_each_critic_step_its_own_real_minibatch():
               verbose=0)
     assert len(seen) == 2 and all(s.shape == (4, 16, 16, 3) for s in seen)
     np.testing.assert_array_equal(np.concatenate(seen), images[:8])  # two different halves
-    with pytest.raises(tf.errors.InvalidArgumentError, match="multiple of 2"):
+    with pytest.raises(ValueError, match="multiple of 2 images.*got a batch of 7"):
         model.fit(tf.data.Dataset.from_tensor_slices(images).batch(7), steps_per_epoch=1,
                   epochs=1, verbose=0)
+
+
+def test_fresh_real_batches_check_runs_in_the_compiled_train_step():
+    config = json.loads(json.dumps(CASES["wgan"]))
+    config["objective"]["fresh_real_batches"] = True
+    model = zoo.build(config, seed=0)  # graph mode, as fit runs it
+    images = blob_images(14).astype(np.float32) / 127.5 - 1
+    with pytest.raises(ValueError, match="multiple of 2 images.*got a batch of 7"):
+        model.fit(tf.data.Dataset.from_tensor_slices(images).batch(7, drop_remainder=True),
+                  steps_per_epoch=1, epochs=1, verbose=0)
+    unknown = tf.data.Dataset.from_tensor_slices(images).batch(7)  # batch size unknown
+    with pytest.raises(tf.errors.InvalidArgumentError, match="multiple of 2 images"):
+        model.fit(unknown, steps_per_epoch=1, epochs=1, verbose=0)
 
 
 def test_critic_boost_schedule_of_the_wgan_authors_code():
