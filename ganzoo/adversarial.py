@@ -210,17 +210,21 @@ class AdversarialModel(keras.Model):
     # ------------------------------------------------------------------ shipping
     def export(self, filepath, format="tf_saved_model", verbose=None, **kwargs):
         """Keras' `Model.export`: the model's serving signatures (those of `ganzoo.export`,
-        e.g. z -> uint8 images) as a SavedModel at `filepath`. (Keras' own would trace
-        `call` and fail on a model that `fit` or `load` never called.)"""
-        if format != "tf_saved_model" or kwargs:
-            raise ValueError(f"{type(self).__name__}.export writes format='tf_saved_model' "
-                             f"(the serving signatures); got format={format!r}"
+        e.g. z -> uint8 images) written to `filepath` as a SavedModel (format
+        "tf_saved_model"), an ONNX file ("onnx") or a LiteRT flatbuffer ("litert"). (Keras'
+        own would trace `call` and fail on a model that `fit` or `load` never called.)"""
+        formats = {"tf_saved_model": "saved_model", "onnx": "onnx", "litert": "litert"}
+        if format not in formats or kwargs:
+            raise ValueError(f"{type(self).__name__}.export writes format='tf_saved_model', "
+                             f"'onnx' or 'litert' (the serving signatures); got "
+                             f"format={format!r}"
                              + (f" and {sorted(kwargs)}" if kwargs else "") + ".")
-        from ganzoo.export import write_saved_model
+        from ganzoo.export import write_portable, write_saved_model
 
-        path = write_saved_model(self, filepath)
+        path = write_saved_model(self, filepath) if format == "tf_saved_model" else \
+            write_portable(self, filepath, formats[format])
         if verbose:
-            print(f"Saved the serving signatures of {self.name} to {path}")
+            print(f"Saved the serving signatures of {self.name} to {path} ({format})")
         return path
 
     def shipped_network(self):

@@ -146,9 +146,16 @@ def build_parser():
                             "(default: the entry's)")
     train.add_argument("--out", help="run directory (default: runs/NAME)")
 
-    export = command("export", "write a TensorFlow Serving SavedModel")
+    export = command("export", "write a TensorFlow Serving SavedModel, an ONNX or a LiteRT "
+                               "model")
     export.add_argument("--out", required=True, metavar="DIR",
-                        help="model base directory: the model goes to DIR/NAME/VERSION/")
+                        help="model base directory: a SavedModel goes to DIR/NAME/VERSION/, "
+                             "ONNX to DIR/NAME.onnx, LiteRT to DIR/NAME.tflite")
+    export.add_argument("--format", choices=["saved_model", "onnx", "litert"],
+                        default="saved_model",
+                        help="saved_model (TF Serving, default), onnx (onnxruntime and other "
+                             "ONNX runtimes) or litert (TFLite / LiteRT, phones and edge "
+                             "devices); onnx and litert need pip install \"ganzoo[export]\"")
     export.add_argument("--version", type=positive_int, default=1,
                         help="model version sub-directory (default 1)")
     export.add_argument("--overwrite", action="store_true",
@@ -587,7 +594,7 @@ def cmd_export(args):
     from ganzoo.export import export
 
     path = export(model_for_sampling(args.name, args.run), args.out, version=args.version,
-                  name=args.name, overwrite=args.overwrite)
+                  name=args.name, overwrite=args.overwrite, format=args.format)
     print(f"Exported {args.name} to {path}")
 
 

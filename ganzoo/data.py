@@ -259,7 +259,7 @@ def npz_arrays(path, split="train"):
     return images, (None if labels is None else (labels, f"{path}[{label_key!r}]"))
 
 
-def checked_labels(labels, where, num_classes=None, class_names=None):
+def checked_label_array(labels, where, num_classes=None, class_names=None):
     """An .npz's label array as int32 class indices, refused naming the position and value of
     the first one that is not a class (see `ganzoo.checks.class_indices`). Without a model
     to check against (num_classes None), integer indices >= 0 are accepted."""
@@ -347,7 +347,7 @@ def image_dataset(source, image_shape, batch_size, *, shuffle=True, repeat=False
         if source.lower().endswith(".npz"):
             images, labels = npz_arrays(source, split)
             if labels is not None and with_labels is not False:
-                labels = checked_labels(*labels, num_classes, classes)
+                labels = checked_label_array(*labels, num_classes, classes)
             else:
                 labels = None
             count = len(images)

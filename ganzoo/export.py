@@ -8,22 +8,47 @@ the signatures the model lists in `serving_endpoints()`:
 - image-to-image models: `serving_default`, uint8 `images` [None, H, W, C] -> uint8 `images`;
   CycleGAN also names both directions, `a2b` and `b2a`.
 
+`export(model, "models", format="onnx")` / `format="litert"` write `models/<name>.onnx`
+(tf2onnx, opset 17) / `models/<name>.tflite` (the TFLite converter), each holding the model's
+`serving_default` signature with the same named inputs and outputs (in ONNX an output named
+like an input, image-to-image models' `images`, is `images_out`); their runtimes
+(onnxruntime, the LiteRT interpreter) check input shapes themselves, so the graph-side shape
+and label checks of the SavedModel are left out there. Both need the `export` extra
+(`pip install "ganzoo[export]"`).
+
 `rest_predict` runs a TF Serving REST `:predict` request body (row "instances" or columnar
 "inputs" format) through a loaded signature exactly as the server maps JSON to tensors, so
 exports are tested against the real request contract without a server binary.
 """
+import contextvars
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+FORMATS = ("saved_model", "onnx", "litert")
+SUFFIXES = {"onnx": ".onnx", "litert": ".tflite"}
+# While set, serving functions are traced for a portable runtime (ONNX, LiteRT): no
+# string-formatting shape checks or asserts, which those formats cannot hold.
+_PORTABLE = contextvars.ContextVar("portable_trace", default=False)
+
 # TensorFlow is imported inside the functions: `ganzoo.export` is bound when `ganzoo` is
 # imported, which must stay light (the CLI's list/info/--help never load TensorFlow).
 
 
-def export(model, directory, version=1, name=None, overwrite=False):
-    """Writes the SavedModel to directory/<name>/<version>/ and returns that path; `name`
-    defaults to the zoo entry's name (as `ganzoo export` writes it)."""
+def export(model, directory, version=1, name=None, overwrite=False, format="saved_model"):
+    """Writes the SavedModel to directory/<name>/<version>/ (or, for format "onnx" or
+    "litert", directory/<name>.onnx or .tflite) and returns that path; `name` defaults to
+    the zoo entry's name (as `ganzoo export` writes it)."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}.")
+    if format != "saved_model":
+        name = name or model.entry_name or model.name
+        target = Path(directory) / f"{name}{SUFFIXES[format]}"
+        if target.exists() and not overwrite:
+            raise FileExistsError(f"{target} exists; pass overwrite=True (--overwrite) to "
+                                  f"replace it.")
+        return write_portable(model, target, format)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"version must be a positive integer (TF Serving's layout), "
                          f"got {version!r}.")
@@ -67,6 +92,68 @@ def write_saved_model(model, path):
     return Path(path)
 
 
+def _portable_function(model):
+    """(tf.function, input signature) of the model's serving_default, traced portably."""
+    import tensorflow as tf
+
+    serve, signature = model.serving_endpoints()["serving_default"]
+    inputs = {spec.name for spec in signature}
+
+    def portable(*args):
+        # ONNX names every value once: an output named like an input (image-to-image
+        # models' `images`) becomes `images_out`.
+        return {f"{key}_out" if key in inputs else key: value
+                for key, value in serve(*args).items()}
+
+    function = tf.function(portable, input_signature=signature, autograph=False)
+    token = _PORTABLE.set(True)
+    try:
+        function.get_concrete_function()
+    finally:
+        _PORTABLE.reset(token)
+    return function, signature
+
+
+def write_portable(model, path, format):
+    """serving_default as an ONNX or LiteRT file at `path` (written whole or not at all)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{os.getpid()}.tmp{path.suffix}")
+    try:
+        if format == "onnx":
+            function, signature = _portable_function(model)
+            try:
+                import tf2onnx
+            except ImportError:
+                raise ImportError('ONNX export needs tf2onnx: pip install "ganzoo[export]"') \
+                    from None
+            token = _PORTABLE.set(True)
+            try:
+                tf2onnx.convert.from_function(function, input_signature=signature, opset=17,
+                                              output_path=str(tmp))
+            finally:
+                _PORTABLE.reset(token)
+        else:
+            import tensorflow as tf
+
+            # Through a SavedModel: the converter freezes its variables into constants (from a
+            # concrete function it would keep them as resource variables the interpreter
+            # does not initialise).
+            with tempfile.TemporaryDirectory(dir=path.parent) as staging:
+                token = _PORTABLE.set(True)
+                try:
+                    write_saved_model(model, Path(staging) / "model")
+                finally:
+                    _PORTABLE.reset(token)
+                converter = tf.lite.TFLiteConverter.from_saved_model(
+                    str(Path(staging) / "model"), signature_keys=["serving_default"])
+                tmp.write_bytes(converter.convert())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def checked_input(tensor, shape, name):
     """`tensor` after a graph assertion that it is [batch, *shape]: a serving request with
     the wrong shape fails with a message naming the input and the shape it takes, instead of
@@ -74,6 +161,8 @@ def checked_input(tensor, shape, name):
     signature without checking their shape against it.)"""
     import tensorflow as tf
 
+    if _PORTABLE.get():
+        return tensor
     wanted = ",".join(str(d) for d in shape)
     got = tf.strings.reduce_join(tf.strings.as_string(tf.shape(tensor)[1:]), separator=",")
     check = tf.debugging.assert_equal(
@@ -88,6 +177,8 @@ def checked_labels(labels, batch, num_classes):
     """`labels` after graph assertions: one per image, each in [0, num_classes)."""
     import tensorflow as tf
 
+    if _PORTABLE.get():
+        return labels
     checks = [
         tf.debugging.assert_equal(tf.shape(labels), tf.reshape(batch, [1]), message=(
             "input labels must hold one label per z row; got shapes (labels, batch):")),

@@ -100,5 +100,58 @@ def test_keras_model_export_idiom_writes_the_serving_signatures(tiny_model, tmp_
     z = tiny_model.latent_noise(2, seed=1)
     np.testing.assert_array_equal(signature(z=tf.constant(z))["images"].numpy(),
                                   tiny_model.generate(z))
-    with pytest.raises(ValueError, match="format='tf_saved_model'.*got format='onnx'"):
-        tiny_model.export(tmp_path / "x", format="onnx")
+    with pytest.raises(ValueError, match="format='tf_saved_model', 'onnx' or 'litert'.*"
+                                         "got format='openvino'"):
+        tiny_model.export(tmp_path / "x", format="openvino")
+
+
+# ------------------------------------------------------------------ ONNX and LiteRT
+def _onnx_run(path, feeds):
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path))
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(None, feeds)))
+
+
+def _litert_run(path, feeds):
+    from ai_edge_litert.interpreter import Interpreter
+
+    return Interpreter(model_path=str(path)).get_signature_runner("serving_default")(**feeds)
+
+
+def _assert_close_uint8(got, want):
+    # float kernels differ across runtimes in the last bit: at most 1/255 on a few pixels
+    difference = np.abs(got.astype(int) - want.astype(int))
+    assert got.dtype == np.uint8 and got.shape == want.shape
+    assert difference.max() <= 1 and (difference > 0).mean() < 0.01
+
+
+@pytest.mark.parametrize("format,suffix,run", [("onnx", ".onnx", _onnx_run),
+                                               ("litert", ".tflite", _litert_run)])
+def test_portable_formats_serve_the_models_images(tiny_model, tmp_path, format, suffix, run):
+    path = ganzoo.export(tiny_model, tmp_path / "models", format=format)
+    assert path == tmp_path / "models" / f"tiny-dcgan{suffix}"
+    z = tiny_model.latent_noise(5, seed=0)
+    _assert_close_uint8(run(path, {"z": z})["images"], tiny_model.generate(z))
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        ganzoo.export(tiny_model, tmp_path / "models", format=format)
+    assert tiny_model.export(tmp_path / f"keras{suffix}", format=format) == \
+        tmp_path / f"keras{suffix}"
+
+
+@pytest.mark.parametrize("format,run", [("onnx", _onnx_run), ("litert", _litert_run)])
+def test_portable_formats_of_conditional_and_image_to_image_models(tmp_path, format, run):
+    from conftest import PIX2PIX, TINY_CONFIG, build_translator
+
+    conditional = ganzoo.build(dict(json.loads(json.dumps(TINY_CONFIG)), variant="cgan",
+                                    name="tiny-cgan", num_classes=3), seed=0, compile=False)
+    path = ganzoo.export(conditional, tmp_path, format=format)
+    z, labels = conditional.latent_noise(4, seed=1), np.array([0, 2, 1, 2], np.int32)
+    _assert_close_uint8(run(path, {"z": z, "labels": labels})["images"],
+                        conditional.generate(z, labels))
+    translator = build_translator(PIX2PIX)
+    path = ganzoo.export(translator, tmp_path, format=format)
+    sources = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 1)).astype(np.uint8)
+    output = "images_out" if format == "onnx" else "images"  # ONNX names each value once
+    _assert_close_uint8(run(path, {"images": sources})[output], translator.translate(sources))

@@ -170,3 +170,19 @@ def test_export_serves_plain_and_truncated_images(model, tmp_path):
     truncated = loaded.signatures["truncated"](z=tf.constant(z),
                                                truncation=tf.constant(0.5))["images"]
     np.testing.assert_array_equal(truncated.numpy(), model.generate(z, truncation=0.5))
+
+
+def test_onnx_and_litert_exports_serve_the_models_images(model, tmp_path):
+    import onnxruntime
+    from ai_edge_litert.interpreter import Interpreter
+
+    import ganzoo
+
+    z = model.latent_noise(3, seed=4)
+    want = model.generate(z).astype(int)
+    onnx_path = ganzoo.export(model, tmp_path, format="onnx")
+    got = onnxruntime.InferenceSession(str(onnx_path)).run(None, {"z": z})[0]
+    assert np.abs(got.astype(int) - want).max() <= 1
+    litert_path = ganzoo.export(model, tmp_path, format="litert")
+    got = Interpreter(model_path=str(litert_path)).get_signature_runner()(z=z)["images"]
+    assert np.abs(got.astype(int) - want).max() <= 1
