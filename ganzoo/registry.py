@@ -13,7 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from ganzoo.files import sha256_of
+from ganzoo.assets import AssetError, resolve
+from ganzoo.files import sha256_of  # noqa: F401  (re-exported)
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -28,7 +29,7 @@ class ConfigError(ValueError):
     and the field."""
 
 
-class WeightsError(RuntimeError):
+class WeightsError(AssetError):
     """Pretrained weights are missing or do not match their recorded SHA-256."""
 
 
@@ -171,17 +172,8 @@ def verified_weights_path(config):
     if not weights:
         raise WeightsError(f"Zoo entry {config['name']!r} has no pretrained weights yet; "
                            f"use ganzoo.build({config['name']!r}) to train it.")
-    path = zoo_root() / "pretrained" / weights["file"]
-    if not path.is_file():
-        raise WeightsError(f"Weights file for {config['name']!r} is missing: {path}. "
-                           f"Reinstall ganzoo or restore the file from the repository.")
-    actual = sha256_of(path)
-    if actual != weights["sha256"]:
-        raise WeightsError(
-            f"Weights file {path} does not match its recorded SHA-256 and was not loaded: "
-            f"expected {weights['sha256']}, found {actual}."
-        )
-    return path
+    return resolve(weights["file"], weights["sha256"], url=weights.get("url"),
+                   what=f"Weights file of {config['name']!r}", error=WeightsError)
 
 
 def shipped_folder(kind):
@@ -205,9 +197,9 @@ def shipped_json(kind, name, error, what):
 
 
 def verified_shipped_file(kind, file, sha256, error, what):
-    """Path of a shipped item's file after checking it exists and matches its SHA-256."""
-    path = shipped_folder(kind) / file
-    if not path.is_file() or sha256_of(path) != sha256:
-        raise error(f"{what} {path} are missing or do not match their recorded SHA-256; "
-                    f"reinstall ganzoo.")
-    return path
+    """Path of a shipped item's file after checking it exists and matches its SHA-256 (found
+    locally, in the cache, or downloaded: `ganzoo.assets`)."""
+    try:
+        return resolve(f"{kind}/{file}", sha256, what=what)
+    except AssetError as failure:
+        raise error(str(failure)) from None
