@@ -194,7 +194,10 @@ class AdversarialModel(keras.Model):
         # chain rule instead: d(c * loss) = c * d(loss), with output_gradients.
         scale = optimizer.scale_loss(tf.constant(1.0)) / replicas
         gradients = tape.gradient(loss, variables, output_gradients=tf.cast(scale, loss.dtype))
-        optimizer.apply_gradients(zip(gradients, variables))
+        # A variable the loss does not reach (the logit's bias under an input-gradient
+        # penalty such as R1) has no gradient and no update, as in the papers' code.
+        optimizer.apply_gradients([(gradient, variable) for gradient, variable
+                                   in zip(gradients, variables) if gradient is not None])
 
     def report(self, **losses):
         """Updates the loss trackers and returns the logs dict for `fit`'s progress bar."""
