@@ -63,8 +63,9 @@ class RunLockedError(RunDirectoryError):
 class TrainingInterrupted(Exception):
     """SIGINT or SIGTERM stopped training after a checkpoint was saved."""
 
-    def __init__(self, step, signal_number, run_dir):
+    def __init__(self, step, signal_number, run_dir, total_steps=None):
         self.step, self.signal_number, self.run_dir = step, signal_number, run_dir
+        self.total_steps = total_steps
         super().__init__(f"{signal.Signals(signal_number).name} at step {step}: checkpoint "
                          f"saved in {run_dir}")
 
@@ -550,5 +551,6 @@ def _fit(model, dataset, total_steps, run_dir, batch_size, checkpoint_every, ver
             shuffle=False,  # tf.data pipelines shuffle themselves
         )
     if stopper.signal_number is not None and model.train_steps < total_steps:
-        raise TrainingInterrupted(model.train_steps, stopper.signal_number, run_dir)
+        raise TrainingInterrupted(model.train_steps, stopper.signal_number, run_dir,
+                                  total_steps)
     return history

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ganzoo import registry
-from ganzoo.cli import read_recipe
+from ganzoo.runs import read_recipe
 from ganzoo.training import read_run_config, read_state, starting_recipe
 
 ROOT = Path(__file__).resolve().parents[1] / "checkpoints"

@@ -139,7 +139,7 @@ def test_bad_input_gives_a_clear_error(env, tmp_path, args, message):
 
 
 def test_resume_with_precision_auto_keeps_the_runs_precision(tmp_path):
-    from ganzoo.cli import UsageError, resolve_resume
+    from ganzoo.runs import RunError as UsageError, resolve_resume
 
     run = {"data": str(tmp_path), "batch_size": 8, "seed": 0, "precision": "float32"}
     fields = dict(out="run", data=None, split=None, batch_size=None, seed=None,

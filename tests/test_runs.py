@@ -1,0 +1,52 @@
+"""Runs as a library (`ganzoo.runs`): start, resume and grow a run from Python, without the
+command line."""
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import blob_images
+from ganzoo import runs
+
+
+@pytest.fixture
+def images(tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i, image in enumerate(blob_images(16)):
+        Image.fromarray(image).save(folder / f"{i:02d}.png")
+    return str(folder)
+
+
+def test_start_resume_and_refuse_a_changed_setting(tmp_zoo, tmp_path, images):
+    out = str(tmp_path / "run")
+    state = runs.train("tiny-dcgan", data=images, out=out, steps=2, seed=3)
+    assert state["step"] == 2 and state["images_seen"] == 16 and state["cpu_time_s"] > 0
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())["run"]
+    assert (recorded["data"], recorded["seed"], recorded["steps"]) == (images, 3, 2)
+    # A resume needs only the directory: data, seed and batch size are the run's.
+    assert runs.train("tiny-dcgan", out=out, steps=4)["step"] == 4
+    with pytest.raises(runs.RunError, match=r"--batch_size 4 \(the run has 8\)"):
+        runs.train("tiny-dcgan", out=out, steps=6, batch_size=4)
+
+
+def test_grow_a_run_into_wider_networks(tmp_zoo, tmp_path, images):
+    parent = str(tmp_path / "parent")
+    runs.train("tiny-dcgan", data=images, out=parent, steps=2, seed=0)
+    recipe = tmp_path / "wide.json"
+    recipe.write_text(json.dumps({"generator": {"type": "dcgan", "base_filters": 6},
+                                  "discriminator": {"type": "dcgan", "base_filters": 6}}))
+    child = tmp_path / "child"
+    runs.train("tiny-dcgan", data=images, out=str(child), steps=1, seed=0,
+               init_from=parent, recipe=str(recipe))
+    record = json.loads((child / "config.json").read_text())
+    assert record["generator"]["base_filters"] == 6
+    assert record["run"]["init_from"]["run"] == parent
+    assert record["run"]["init_from"]["images_seen"] == 16
+    model = keras.models.load_model(child / "checkpoint.keras")
+    dense = next(layer for layer in model.generator.layers
+                 if isinstance(layer, keras.layers.Dense))
+    assert dense.units == 4 * 4 * 12 and model.train_steps == 1  # base 6 at 4x4: 12 (was 8)
+    assert np.isfinite(model.sample(2, seed=0)).all()
