@@ -71,7 +71,7 @@ def random_batch(model, rng):
     def images(shape):
         return rng.uniform(-1, 1, (FLAGS.batch_size,) + tuple(shape)).astype(np.float32)
 
-    if hasattr(model, "translate"):  # image-to-image: (A, B) pairs
+    if model.translates_images:  # image-to-image: (A, B) pairs
         return images(model.source_shape), images(model.image_shape)
     if model.conditional:
         return (images(model.image_shape),

@@ -33,6 +33,14 @@ class AdversarialModel(keras.Model):
 
     loss_names = ("d_loss", "g_loss")
     default_optimizer = _DEFAULT_OPTIMIZER
+    # What a family is, declared instead of probed: image-to-image models (ImageTranslator)
+    # translate images, the others sample them from noise.
+    translates_images = False
+    # Real minibatches one train_step consumes (a WGAN with fresh_real_batches: n_critic).
+    real_batches_per_step = 1
+    # Columns of the training preview grid; the EMA copy of the generator, if the model has one.
+    preview_cols = 8
+    ema_generator = None
 
     def __init__(self, seed=None, evaluator=None, reference=None, entry_name=None, **kwargs):
         super().__init__(**kwargs)

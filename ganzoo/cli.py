@@ -296,7 +296,7 @@ def cmd_sample(args):
     from ganzoo.images import save_grid
 
     model = model_for_sampling(args.name, args.run)
-    if hasattr(model, "translate"):
+    if model.translates_images:
         raise UsageError(f"{args.name} translates images rather than sampling them: use "
                          f"ganzoo translate {args.name} INPUT... --out DIR.")
     cols = args.cols
@@ -355,7 +355,7 @@ def cmd_evaluate(args):
     import_tensorflow_quietly()
     model = model_for_sampling(args.name, args.run)
     results = {"entry": args.name}
-    if hasattr(model, "translate"):  # image-to-image: scored on the held-out split
+    if model.translates_images:  # image-to-image: scored on the held-out split
         from ganzoo.metrics.translation import evaluate_translation
 
         if not args.data:
@@ -389,7 +389,7 @@ def cmd_translate(args):
     from ganzoo.images import read_images, save_grid, write_image
 
     model = model_for_sampling(args.name, args.run)
-    if not hasattr(model, "translate"):
+    if not model.translates_images:
         raise UsageError(f"{args.name} is not an image-to-image model; use "
                          f"ganzoo sample {args.name}.")
     paths, images = read_images(args.inputs)

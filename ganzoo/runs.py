@@ -195,8 +195,8 @@ def _train(settings, config, strategy):
     # fresh and resumed runs see the same order (the model's own RNG state is checkpointed).
     tf.random.set_seed(data_seed)
     # A WGAN with fresh_real_batches takes n_critic real minibatches per step.
-    images_per_step = batch_size * getattr(model, "real_batches_per_step", 1)
-    if hasattr(model, "translate"):
+    images_per_step = batch_size * model.real_batches_per_step
+    if model.translates_images:
         dataset = translation_data(settings, model, config, batch_size, data_seed)
     else:
         dataset = image_data(settings, model, config, images_per_step, data_seed)
@@ -257,7 +257,7 @@ def init_from(model, run_dir, seed):
                        f"this one a {type(model).__name__}.")
     pairs = [("generator", source.generator, model.generator),
              ("discriminator", source.discriminator, model.discriminator)]
-    if getattr(source, "ema_generator", None) is not None and model.ema_generator is not None:
+    if source.ema_generator is not None and model.ema_generator is not None:
         pairs.append(("EMA generator", source.ema_generator, model.ema_generator))
     for role, old, new in pairs:
         try:

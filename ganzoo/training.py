@@ -444,7 +444,7 @@ class SampleGrid(keras.callbacks.Callback):
             return
         step = self.model.train_steps
         self.samples_dir.mkdir(parents=True, exist_ok=True)
-        cols = getattr(self.model, "preview_cols", 8)
+        cols = self.model.preview_cols
         save_grid(images, self.samples_dir / f"step_{step:07d}.png", cols=cols)
         with self.writer.as_default():
             tf.summary.image("samples", make_grid(images, cols=cols)[None], step=step)

@@ -93,6 +93,7 @@ class ImageTranslator(AdversarialModel):
     dict direction -> generator network ("a2b", and "b2a" for two-way models)."""
 
     preview_cols = 2  # side-by-side rows are wide
+    translates_images = True
 
     def __init__(self, domain_names=("a", "b"), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)

@@ -55,6 +55,6 @@ def load(name, seed=None, for_training=False):
         config = dict(config, ema_decay=None)  # the shipped weights ARE the EMA generator
     model = build(config, seed=seed, compile=for_training)
     model.shipped_network().load_weights(path)
-    if getattr(model, "ema_generator", None) is not None:  # start both from the shipped
+    if model.ema_generator is not None:  # start both from the shipped
         model.generator.set_weights(model.ema_generator.get_weights())
     return model

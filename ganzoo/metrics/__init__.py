@@ -179,7 +179,7 @@ def evaluate_quality(model, real_source=None, metrics=("fid", "kid", "pr"), num=
         raise ValueError(f"Give either real data ({real_source!r}) or a reference "
                          f"({reference!r}), not both: with data, FID is computed against "
                          f"those images; without, against the shipped reference statistics.")
-    reference = reference or getattr(model, "reference", None)
+    reference = reference or model.reference
     use_reference = real_source is None and reference and "fid" in metrics
     needs_data = [m for m in metrics if m in ("kid", "pr", "parzen")
                   or (m == "fid" and not use_reference)]
@@ -198,7 +198,7 @@ def evaluate_quality(model, real_source=None, metrics=("fid", "kid", "pr"), num=
     if "cls" in metrics:
         from ganzoo.metrics.classifier import classifier_scores
 
-        evaluator = evaluator or getattr(model, "evaluator", None)
+        evaluator = evaluator or model.evaluator
         if not evaluator:
             raise ValueError(f"{model.name} names no evaluator classifier; pass one "
                              f"(e.g. evaluator='mnist').")
