@@ -399,6 +399,16 @@ class GAN(AdversarialModel):
                 f"Stream them in batches instead: for images in model.iter_samples({n}, "
                 f"seed=...): ... (the same images as sample would give).")
 
+    def drawn_labels(self, n, seed=None):
+        """The classes `sample(n, seed=seed)` draws when given no labels: uniform, from a
+        PCG64 stream of the same seed (beside the noise's). The one label sampler:
+        `iter_samples` reads the same stream in order, and evaluation scores exactly
+        these labels, so `evaluate(seed=s)` measures the images `sample(seed=s)` returns."""
+        return self._draw_labels(np.random.default_rng(check_seed(seed)), n)
+
+    def _draw_labels(self, rng, n):
+        return rng.integers(0, self.num_classes, n).astype(np.int32)
+
     def sample(self, n, *, labels=None, seed=None, batch_size=256, truncation=None):
         """n images as a uint8 array (n, H, W, C). The same seed (and labels, truncation)
         gives bit-identical images. Conditional models: `labels` are ints, class names or one
@@ -411,7 +421,7 @@ class GAN(AdversarialModel):
         truncation = self.check_truncation(truncation)
         noise = self.latent_noise(n, seed, truncation)
         if self.conditional and labels is None:
-            labels = np.random.default_rng(check_seed(seed)).integers(0, self.num_classes, n)
+            labels = self.drawn_labels(n, seed)
         return self.generate(noise, labels, batch_size=batch_size,
                              **self._w_truncation(truncation))
 
@@ -438,7 +448,7 @@ class GAN(AdversarialModel):
             elif per_sample:
                 chunk = labels[start:start + count]
             elif labels is None:
-                chunk = label_rng.integers(0, self.num_classes, count)
+                chunk = self._draw_labels(label_rng, count)
             else:
                 chunk = labels  # one label for all: generate repeats it
             yield self.generate(z, chunk, batch_size=batch_size,

@@ -40,11 +40,10 @@ def real_image_batches(source, image_shape, num, batch_size=50, seed=0, data_dir
 
 
 def generated_image_batches(model, num, batch_size=50, seed=0):
-    """Yields uint8 batches of `num` samples; conditional models get uniformly drawn labels
-    (the same draw as the classifier score's)."""
+    """Yields uint8 batches of the `num` images `model.sample(num, seed=seed)` returns
+    (conditional models: its uniformly drawn labels, `drawn_labels`)."""
     noise = model.latent_noise(num, seed)
-    labels = (np.random.default_rng(seed + 1).integers(0, model.num_classes, num)
-              .astype(np.int32) if model.conditional else None)
+    labels = model.drawn_labels(num, seed) if model.conditional else None
     for start in range(0, num, batch_size):
         chunk = slice(start, start + batch_size)
         yield model.generate(noise[chunk], None if labels is None else labels[chunk],

@@ -108,8 +108,7 @@ def classifier_scores(model, evaluator, num=10_000, seed=0, batch_size=500):
         raise ValueError(f"Evaluator {config['name']!r} knows {num_classes} classes; "
                          f"{model.name} has {model.num_classes}.")
     noise = model.latent_noise(num, seed)
-    labels = (np.random.default_rng(seed + 1).integers(0, num_classes, num).astype(np.int32)
-              if model.conditional else None)
+    labels = model.drawn_labels(num, seed) if model.conditional else None  # sample's own
     predicted, bar = [], keras.utils.Progbar(num, unit_name="classified samples")
     for start in range(0, num, batch_size):
         chunk = slice(start, start + batch_size)

@@ -66,7 +66,7 @@ def test_label_accuracy_counts_agreement_with_the_requested_labels():
     config = {"name": "constant", "image_shape": [16, 16, 3], "class_names": ["a", "b", "c"]}
     scores = classifier_scores(model, (ConstantClassifier(), config), num=300, seed=5,
                                batch_size=128)
-    labels = np.random.default_rng(6).integers(0, 3, 300)  # the labels scores drew (seed + 1)
+    labels = model.drawn_labels(300, seed=5)  # the labels sample(300, seed=5) draws
     assert scores["label_accuracy"] == pytest.approx(np.mean(labels == 0), abs=1e-4)
     assert scores["per_class_accuracy"] == [1.0, 0.0, 0.0]
     assert scores["class_shares"] == [1.0, 0.0, 0.0]  # total collapse, seen by the histogram
@@ -105,3 +105,13 @@ def test_shipped_evaluators_are_verified_and_accurate():
         assert config["test_accuracy"] >= {"mnist": 0.98, "fashion-mnist": 0.88}.get(name, 0.6)
         assert network.output_shape == (None, len(config["class_names"]))
         assert json.dumps(config)  # plain JSON
+
+
+def test_evaluation_scores_exactly_the_images_sample_returns():
+    from ganzoo.metrics import generated_image_batches
+
+    model = zoo.build(conditional_config("cgan"), seed=0)
+    scored = np.concatenate(list(generated_image_batches(model, 10, batch_size=4, seed=3)))
+    np.testing.assert_array_equal(scored, model.sample(10, seed=3))
+    np.testing.assert_array_equal(model.drawn_labels(10, seed=3),
+                                  np.random.default_rng(3).integers(0, 3, 10))
