@@ -223,6 +223,9 @@ def model_for_sampling(name, run):
         from ganzoo import training
 
         config = training.read_run_config(run)
+        from ganzoo.plugins import load_plugins
+
+        load_plugins(config)
         # A run trained under a mixed policy is sampled and scored in float32, as its
         # published weights will be: its state goes into a float32 rebuild.
         mixed = config.get("run", {}).get("precision", "float32") != "float32"

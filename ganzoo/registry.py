@@ -59,6 +59,8 @@ def list_models():
 def get_config(name):
     """The entry's validated config as a dict; unknown names raise with the closest matches,
     an invalid file raises ConfigError naming the file and the field."""
+    if isinstance(name, str) and name.endswith(".json") and os.path.isfile(name):
+        return read_config_file(name)  # a config outside zoo_configs/ (its own entry)
     path = config_path(name) if isinstance(name, str) else None
     if path is None or not path.is_file():
         names = list_models()
@@ -82,8 +84,13 @@ def read_json(path):
 
 
 def read_config_file(path):
-    """Parses and validates one zoo config file."""
-    return validate_config(read_json(path), path)
+    """Parses and validates one zoo config file; its .py plugins are made absolute paths."""
+    from ganzoo.plugins import absolute_plugins
+
+    config = validate_config(read_json(path), path)
+    if config.get("plugins"):
+        config["plugins"] = absolute_plugins(config["plugins"], Path(path).parent)
+    return config
 
 
 def _is_count(value):
@@ -143,6 +150,11 @@ def validate_config(config, path="<config>"):
     if augment is not None and not isinstance(augment, str):
         fail("augment", f"must be a DiffAugment policy such as \"color,translation,cutout\", "
                         f"got {augment!r}")
+    plugins = config.get("plugins")
+    if plugins is not None and (not isinstance(plugins, list)
+                                or not all(isinstance(p, str) and p for p in plugins)):
+        fail("plugins", f"must be a list of module names or .py files defining the entry's "
+                        f"code, got {plugins!r}")
     for field in ("objective", "optimizers", "data", "training"):
         if field in config and not isinstance(config[field], dict):
             fail(field, f"must be an object, got {config[field]!r}")

@@ -57,7 +57,8 @@ def run(settings):
     from ganzoo.startup import import_tensorflow_quietly
 
     config = registry.get_config(settings.name)
-    settings.out = settings.out or os.path.join("runs", settings.name)
+    settings.out = settings.out or os.path.join(
+        "runs", os.path.splitext(os.path.basename(settings.name))[0])
     import_tensorflow_quietly()
     strategy = distribute.make_strategy(settings.strategy or "default")
     if not distribute.is_chief(strategy):
@@ -130,9 +131,11 @@ def _train(settings, config, strategy):
     import tensorflow as tf
 
     from ganzoo import distribute, training, zoo
+    from ganzoo.plugins import load_plugins
 
     run_config = training.read_run_config(settings.out)
     existing = run_config.get("run")
+    load_plugins(run_config or config)  # a checkpoint of a plugin's class needs it loaded
     resuming = training.has_checkpoint(settings.out)
     precision_change = resolve_resume(settings, existing) if resuming and existing else None
     if resuming and existing:  # the run goes on with its own recorded architecture

@@ -11,6 +11,7 @@ from ganzoo.files import sha256_of  # noqa: F401  (part of this module's public 
 from ganzoo.registry import (  # noqa: F401  (re-exported: ganzoo.zoo.get_config etc.)
     ConfigError, UnknownModelError, WeightsError, get_config, list_models,
     validate_config, verified_weights_path, zoo_root)
+from ganzoo.plugins import load_plugins
 from ganzoo.variants import VARIANTS
 
 
@@ -27,6 +28,7 @@ def build(name_or_config, seed=None, compile=True):
     `keras.utils.set_random_seed`, which also seeds Python, NumPy and TensorFlow globally)
     and the model's own noise stream."""
     config = _as_config(name_or_config)
+    load_plugins(config)
     variant = config["variant"]
     if variant not in VARIANTS:
         raise ConfigError(f"Zoo entry {config['name']!r}: unknown variant {variant!r}; known: "

@@ -50,3 +50,46 @@ def test_grow_a_run_into_wider_networks(tmp_zoo, tmp_path, images):
                  if isinstance(layer, keras.layers.Dense))
     assert dense.units == 4 * 4 * 12 and model.train_steps == 1  # base 6 at 4x4: 12 (was 8)
     assert np.isfinite(model.sample(2, seed=0)).all()
+
+
+PLUGIN = '''
+import keras
+import tensorflow as tf
+from ganzoo import losses
+from ganzoo.plugins import register_variant
+from ganzoo.variants.dcgan import DCGAN
+
+
+@register_variant("least-squares-outside")
+@keras.saving.register_keras_serializable("outside_plugin")
+class OutsideGAN(DCGAN):
+    """A variant defined outside the package: LSGAN's loss on DCGAN's step."""
+
+    def train_step(self, data):
+        real, _ = self.unpack(data)
+        d_loss = self.discriminator_step(
+            real, lambda r, f, *_: losses.least_squares_discriminator(r, f))
+        g_loss = self.generator_step(tf.shape(real)[0],
+                                     lambda f, _: losses.least_squares_generator(f, 1.0))
+        return self.report(d_loss=d_loss, g_loss=g_loss)
+'''
+
+
+def test_a_variant_outside_the_package_trains_from_a_config_outside_the_zoo(tmp_path,
+                                                                             images):
+    from conftest import TINY_CONFIG, run_cli
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "outside_gan.py").write_text(PLUGIN)
+    config = dict(json.loads(json.dumps(TINY_CONFIG)), name="my-entry",
+                  variant="least-squares-outside", plugins=["outside_gan.py"])
+    (project / "my-entry.json").write_text(json.dumps(config))
+    out = tmp_path / "run"
+    result = run_cli("train", str(project / "my-entry.json"), "--data", images, "--steps", "2",
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    model = keras.models.load_model(out / "checkpoint.keras")
+    assert type(model).__name__ == "OutsideGAN" and model.train_steps == 2
+    resumed = run_cli("train", str(project / "my-entry.json"), "--steps", "3", "--out", str(out))
+    assert resumed.returncode == 0 and "Resuming" in resumed.stdout, resumed.stderr

@@ -1,4 +1,5 @@
-"""One module per GAN objective; `VARIANTS` maps the config name to the class."""
+"""One module per GAN objective; each class registers its config name where it is defined
+(`ganzoo.plugins.register_variant`), and `VARIANTS` maps the names to the classes."""
 from ganzoo.variants.acgan import ACGAN
 from ganzoo.variants.began import BEGAN
 from ganzoo.variants.cgan import CGAN
@@ -12,18 +13,7 @@ from ganzoo.variants.stylegan import StyleGAN
 from ganzoo.variants.vanilla import VanillaGAN
 from ganzoo.variants.wgan import WGAN, WGANGP
 
-VARIANTS = {
-    "vanilla": VanillaGAN,
-    "dcgan": DCGAN,
-    "lsgan": LSGAN,
-    "wgan": WGAN,
-    "wgan-gp": WGANGP,
-    "sngan": SNGAN,
-    "stylegan": StyleGAN,
-    "began": BEGAN,
-    "fgan": FGAN,
-    "cgan": CGAN,
-    "acgan": ACGAN,
-    "pix2pix": Pix2Pix,
-    "cyclegan": CycleGAN,
-}
+from ganzoo.plugins import VARIANTS  # noqa: E402  (filled by each class's @register_variant)
+
+__all__ = ["VARIANTS", "ACGAN", "BEGAN", "CGAN", "CycleGAN", "DCGAN", "FGAN", "LSGAN", "Pix2Pix",
+           "SNGAN", "StyleGAN", "VanillaGAN", "WGAN", "WGANGP"]

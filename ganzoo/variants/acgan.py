@@ -3,10 +3,12 @@ both its source (real/fake) and its class; D maximises L_S + L_C, G maximises L_
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.gan import GAN
 
 
+@register_variant("acgan")
 @keras.saving.register_keras_serializable("ganzoo")
 class ACGAN(GAN):
     discriminator_conditioning = "auxiliary"

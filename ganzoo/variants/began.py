@@ -4,10 +4,12 @@ and rejecting generated ones, steered by the diversity ratio gamma = E[L(G(z))] 
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.gan import GAN
 
 
+@register_variant("began")
 @keras.saving.register_keras_serializable("ganzoo")
 class BEGAN(GAN):
     loss_names = ("d_loss", "g_loss", "k", "m_global")

@@ -7,6 +7,7 @@ for D, -D(G(z, y), y) for G). Networks are conditioned as described in
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.gan import GAN
 
@@ -17,6 +18,7 @@ ADVERSARIAL_LOSSES = {
 }
 
 
+@register_variant("cgan")
 @keras.saving.register_keras_serializable("ganzoo")
 class CGAN(GAN):
     discriminator_conditioning = "input"

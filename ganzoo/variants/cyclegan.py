@@ -8,6 +8,7 @@ and the discriminators see a history of 50 generated images (Shrivastava et al. 
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses, schedules  # noqa: F401 (registers CycleGAN's LR schedule)
 from ganzoo.nets import build_image_network
 from ganzoo.translation import ImageTranslator
@@ -65,6 +66,7 @@ class ImagePool(keras.layers.Layer):
         return tf.ensure_shape(outputs.stack(), images.shape)
 
 
+@register_variant("cyclegan")
 @keras.saving.register_keras_serializable("ganzoo")
 class CycleGAN(ImageTranslator):
     loss_names = ("d_loss", "g_loss", "g_gan", "cycle", "identity")

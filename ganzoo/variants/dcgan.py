@@ -3,10 +3,12 @@
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.gan import GAN
 
 
+@register_variant("dcgan")
 @keras.saving.register_keras_serializable("ganzoo")
 class DCGAN(GAN):
     """Each step: (1) update D on real images vs G(z) with G fixed; (2) update G to fool D."""

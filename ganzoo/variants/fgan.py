@@ -4,10 +4,12 @@ F = E_P[g_f(V(x))] - E_Q[f*(g_f(V(G(z))))] (see `ganzoo.losses.F_DIVERGENCES`)."
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.gan import GAN
 
 
+@register_variant("fgan")
 @keras.saving.register_keras_serializable("ganzoo")
 class FGAN(GAN):
     def __init__(self, generator, discriminator, divergence="jensen_shannon",

@@ -4,10 +4,12 @@ paper's 0-1 coding."""
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.gan import GAN
 
 
+@register_variant("lsgan")
 @keras.saving.register_keras_serializable("ganzoo")
 class LSGAN(GAN):
     def __init__(self, generator, discriminator, a=-1.0, b=1.0, c=0.0, **kwargs):

@@ -6,11 +6,13 @@ L1 alone blurs away. `fit` data: (source images, target images) batches in [-1, 
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.nets import build_image_network
 from ganzoo.translation import ImageTranslator
 
 
+@register_variant("pix2pix")
 @keras.saving.register_keras_serializable("ganzoo")
 class Pix2Pix(ImageTranslator):
     loss_names = ("d_loss", "g_loss", "g_gan", "g_l1")

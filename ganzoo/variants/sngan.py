@@ -5,11 +5,13 @@ file holds only the objective and its update rule: n_dis D steps per G step (Alg
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.checks import check_count
 from ganzoo.gan import GAN
 
 
+@register_variant("sngan")
 @keras.saving.register_keras_serializable("ganzoo")
 class SNGAN(GAN):
     def __init__(self, generator, discriminator, n_dis=1, **kwargs):

@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.checks import check_count
 from ganzoo.export import checked_input
@@ -21,6 +22,7 @@ from ganzoo.gan import GAN
 from ganzoo.images import to_uint8
 
 
+@register_variant("stylegan")
 @keras.saving.register_keras_serializable("ganzoo")
 class StyleGAN(GAN):
     loss_names = ("d_loss", "g_loss", "r1")

@@ -4,6 +4,7 @@ loss log(1 - D(G(z))) or the non-saturating -log D(G(z)) the paper recommends in
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.checks import check_count
 from ganzoo.gan import GAN
@@ -12,6 +13,7 @@ GENERATOR_LOSSES = {"non_saturating": losses.generator_non_saturating,
                     "minimax": losses.generator_minimax}
 
 
+@register_variant("vanilla")
 @keras.saving.register_keras_serializable("ganzoo")
 class VanillaGAN(GAN):
     def __init__(self, generator, discriminator, d_steps=1, generator_loss="non_saturating",

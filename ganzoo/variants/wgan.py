@@ -21,6 +21,7 @@ iterations for the first `boost_first_steps` = 25 generator steps and every
 import keras
 import tensorflow as tf
 
+from ganzoo.plugins import register_variant
 from ganzoo import losses
 from ganzoo.checks import check_count
 from ganzoo.gan import GAN
@@ -109,6 +110,7 @@ class _Critic(GAN):
                            wasserstein=critic["wasserstein"])
 
 
+@register_variant("wgan")
 @keras.saving.register_keras_serializable("ganzoo")
 class WGAN(_Critic):
     default_optimizer = {"class_name": "RMSprop", "config": {"learning_rate": 5e-5}}
@@ -131,6 +133,7 @@ class WGAN(_Critic):
             weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
 
 
+@register_variant("wgan-gp")
 @keras.saving.register_keras_serializable("ganzoo")
 class WGANGP(_Critic):
     default_optimizer = {"class_name": "Adam",
