@@ -1,4 +1,4 @@
-"""Registration of model families, so a variant can live outside the package.
+"""Registration of model families and network stacks, so either can live outside the package.
 
 A variant class registers itself where it is defined:
 
@@ -9,7 +9,8 @@ A variant class registers itself where it is defined:
     class MyGAN(ganzoo.GAN):
         def train_step(self, data): ...
 
-and a zoo config names the modules that define such code in `"plugins"`: module names
+(`@register_network("my-stack", "generator")` does the same for a network builder), and a zoo
+config names the modules that define such code in `"plugins"`: module names
 ("my_project.gans") or .py files (relative to the config file), imported before the config
 is built or a run of it restored. `ganzoo train path/to/config.json` trains such a config.
 No TensorFlow here.
@@ -20,6 +21,12 @@ import sys
 from pathlib import Path
 
 VARIANTS = {}  # config "variant" -> class, filled by @register_variant
+# network spec "type" -> {role: (builder, inputs)}, filled by @register_network; inputs is
+# "latent" (builder(latent_dim=, image_shape=, ...) for generators, builder(image_shape=, ...)
+# for discriminators) or "image" (image-to-image: source_shape/target_shape, image_shape).
+NETWORKS = {}
+ROLES = ("generator", "discriminator")
+INPUTS = ("latent", "image")
 
 
 def register_variant(name):
@@ -30,6 +37,24 @@ def register_variant(name):
                              f"{VARIANTS[name].__module__}.{VARIANTS[name].__qualname__}.")
         VARIANTS[name] = cls
         return cls
+
+    return register
+
+
+def register_network(kind, role, inputs="latent"):
+    """Function decorator: the builder is network type `kind` in `role` ("generator" or
+    "discriminator") of noise-to-image ("latent") or image-to-image ("image") models."""
+    if role not in ROLES or inputs not in INPUTS:
+        raise ValueError(f"role must be one of {ROLES} and inputs one of {INPUTS}, got "
+                         f"{role!r}, {inputs!r}.")
+
+    def register(builder):
+        held = NETWORKS.setdefault(kind, {})
+        if role in held and held[role][0] is not builder:
+            raise ValueError(f"Network type {kind!r} already has a {role}: "
+                             f"{held[role][0].__module__}.{held[role][0].__qualname__}.")
+        held[role] = (builder, inputs)
+        return builder
 
     return register
 

@@ -93,3 +93,28 @@ def test_a_variant_outside_the_package_trains_from_a_config_outside_the_zoo(tmp_
     assert type(model).__name__ == "OutsideGAN" and model.train_steps == 2
     resumed = run_cli("train", str(project / "my-entry.json"), "--steps", "3", "--out", str(out))
     assert resumed.returncode == 0 and "Resuming" in resumed.stdout, resumed.stderr
+
+
+def test_a_network_stack_registered_outside_the_package_builds():
+    import keras
+
+    from ganzoo.nets import build_network
+    from ganzoo.plugins import NETWORKS, register_network
+
+    @register_network("tiny-dense-outside", "generator")
+    def tiny_dense(latent_dim, image_shape, name="generator"):
+        z = keras.Input((latent_dim,), name="z")
+        x = keras.layers.Dense(int(np.prod(image_shape)), activation="tanh")(z)
+        return keras.Model(z, keras.layers.Reshape(image_shape)(x), name=name)
+
+    try:
+        network = build_network("generator", {"type": "tiny-dense-outside"}, latent_dim=4,
+                                image_shape=(8, 8, 1))
+        assert network.output_shape == (None, 8, 8, 1)
+        with pytest.raises(ValueError, match="has no discriminator"):
+            build_network("discriminator", {"type": "tiny-dense-outside"}, latent_dim=4,
+                          image_shape=(8, 8, 1))
+        with pytest.raises(ValueError, match="a generator for image-to-image models"):
+            build_network("generator", {"type": "unet"}, latent_dim=4, image_shape=(8, 8, 1))
+    finally:
+        del NETWORKS["tiny-dense-outside"]

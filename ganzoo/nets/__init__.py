@@ -1,51 +1,42 @@
 """Network builders. Each builder takes plain config values and returns a built keras.Model.
 
-`build_network(spec, ...)` dispatches on `spec["type"]`, so zoo configs stay data, not code.
+`build_network(spec, ...)` dispatches on `spec["type"]`, so zoo configs stay data, not code:
+each builder registers its type, role and inputs where it is defined
+(`ganzoo.plugins.register_network`; `ganzoo.plugins.NETWORKS` lists them).
 """
 import keras
 from keras import ops
 
-from ganzoo.nets.autoencoder import began_autoencoder, began_generator
-from ganzoo.nets.dcgan import dcgan_discriminator, dcgan_generator
-from ganzoo.nets.mlp import mlp_discriminator, mlp_generator
-from ganzoo.nets.resnet import sngan_resnet_discriminator, sngan_resnet_generator
-from ganzoo.nets.stylegan import stylegan_discriminator, stylegan_generator
-from ganzoo.nets.translation import patchgan_discriminator, resnet_generator, unet_generator
-
-BUILDERS = {
-    "dcgan": {"generator": dcgan_generator, "discriminator": dcgan_discriminator},
-    "mlp": {"generator": mlp_generator, "discriminator": mlp_discriminator},
-    "autoencoder": {"generator": began_generator, "discriminator": began_autoencoder},
-    "sngan_resnet": {"generator": sngan_resnet_generator,
-                     "discriminator": sngan_resnet_discriminator},
-    "stylegan": {"generator": stylegan_generator, "discriminator": stylegan_discriminator},
-}
-# Image-to-image networks take image shapes instead of a latent size.
-IMAGE_BUILDERS = {
-    "unet": {"generator": unet_generator},
-    "resnet": {"generator": resnet_generator},
-    "patchgan": {"discriminator": patchgan_discriminator},
-}
+# Importing the stacks registers their builders (`ganzoo.plugins.register_network`).
+from ganzoo.nets import autoencoder, dcgan, mlp, resnet, stylegan, translation  # noqa: F401
+from ganzoo.plugins import NETWORKS
 
 
-def _builder(registry, role, spec):
+def _builder(role, spec, inputs):
     spec = dict(spec)
     kind = spec.pop("type", None)
-    if kind not in registry:
+    fitting = sorted(k for k, roles in NETWORKS.items()
+                     if role in roles and roles[role][1] == inputs)
+    if kind not in NETWORKS:
         raise ValueError(
-            f"Unknown network type {kind!r} for the {role}; known types: {sorted(registry)}."
+            f"Unknown network type {kind!r} for the {role}; known types: {fitting}."
         )
-    if role not in registry[kind]:
+    if role not in NETWORKS[kind]:
         raise ValueError(f"Network type {kind!r} has no {role}; it provides "
-                         f"{sorted(registry[kind])}.")
-    return registry[kind][role], spec
+                         f"{sorted(NETWORKS[kind])}.")
+    builder, takes = NETWORKS[kind][role]
+    if takes != inputs:
+        what = {"latent": "noise-to-image", "image": "image-to-image"}
+        raise ValueError(f"Network type {kind!r} is a {role} for {what[takes]} models; this "
+                         f"model is {what[inputs]}: use one of {fitting}.")
+    return builder, spec
 
 
 def build_network(role, spec, *, latent_dim, image_shape):
     """Builds the `role` ("generator" or "discriminator") network described by `spec`.
     Any spec may add `"spectral_norm": true` (see `with_spectral_norm`)."""
     spec, spectral_norm = _pop_spectral_norm(spec)
-    builder, spec = _builder(BUILDERS, role, spec)
+    builder, spec = _builder(role, spec, "latent")
     if role == "generator":
         network = builder(latent_dim=latent_dim, image_shape=image_shape, **spec)
     else:
@@ -54,10 +45,10 @@ def build_network(role, spec, *, latent_dim, image_shape):
 
 
 def build_image_network(role, spec, **shapes):
-    """An image-to-image network (`IMAGE_BUILDERS`): generators take source_shape and
+    """An image-to-image network (inputs "image"): generators take source_shape and
     target_shape, discriminators image_shape (and condition_shape for pix2pix)."""
     spec, spectral_norm = _pop_spectral_norm(spec)
-    builder, spec = _builder(IMAGE_BUILDERS, role, spec)
+    builder, spec = _builder(role, spec, "image")
     network = builder(**shapes, **spec)
     return with_spectral_norm(network) if spectral_norm else network
 

@@ -10,6 +10,7 @@ import keras
 from keras import layers
 
 from ganzoo.nets.dcgan import _stages
+from ganzoo.plugins import register_network
 
 
 def _decoder_stack(code, image_shape, base_filters, output_name):
@@ -29,6 +30,7 @@ def _decoder_stack(code, image_shape, base_filters, output_name):
                          name=output_name)(x)
 
 
+@register_network("autoencoder", "discriminator")
 def began_autoencoder(image_shape, base_filters=32, embedding_dim=64, name="discriminator"):
     _, stages = _stages(image_shape)
     images = keras.Input(tuple(image_shape), name="images")
@@ -42,6 +44,7 @@ def began_autoencoder(image_shape, base_filters=32, embedding_dim=64, name="disc
     return keras.Model(images, reconstruction, name=name)
 
 
+@register_network("autoencoder", "generator")
 def began_generator(latent_dim, image_shape, base_filters=32, name="generator"):
     """z (batch, latent_dim) -> images in [-1, 1]: the decoder's architecture, no batch
     norm; tanh keeps samples in the data range (the paper's decoder output is linear)."""

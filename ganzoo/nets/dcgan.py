@@ -13,6 +13,7 @@ from keras import layers
 from ganzoo.checks import check_count
 from ganzoo.nets.conditioning import (CONDITIONINGS, batch_norm, class_head, generator_inputs,
                                       label_map, projection, projection_inputs)
+from ganzoo.plugins import register_network
 
 
 def _init():
@@ -40,6 +41,7 @@ def _stages(image_shape):
     return start, stages
 
 
+@register_network("dcgan", "generator")
 def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None,
                     conditioning="embedding", name="generator"):
     """z (batch, latent_dim) -> images (batch, H, W, C) in [-1, 1]; with `num_classes`,
@@ -84,6 +86,7 @@ _NORMS = {
 }
 
 
+@register_network("dcgan", "discriminator")
 def dcgan_discriminator(image_shape, base_filters=64, norm="batch", hidden_units=None,
                         num_classes=None, aux_classes=None, conditioning="plane",
                         name="discriminator"):

@@ -8,8 +8,10 @@ from keras import layers
 
 from ganzoo.checks import check_count
 from ganzoo.nets.conditioning import class_head, with_label_embedding
+from ganzoo.plugins import register_network
 
 
+@register_network("mlp", "generator")
 def mlp_generator(latent_dim, image_shape, hidden=(256, 512, 1024), num_classes=None,
                   batch_norm=False, name="generator"):
     """z (or [z, labels]) -> Dense/ReLU stack -> tanh pixels reshaped to image_shape.
@@ -27,6 +29,7 @@ def mlp_generator(latent_dim, image_shape, hidden=(256, 512, 1024), num_classes=
     return keras.Model(inputs, images, name=name)
 
 
+@register_network("mlp", "discriminator")
 def mlp_discriminator(image_shape, hidden=(1024, 512, 256), dropout=0.3, conv_filters=(),
                       num_classes=None, aux_classes=None, name="discriminator"):
     """images (or [images, labels]) -> Dense/LeakyReLU/Dropout stack -> one logit

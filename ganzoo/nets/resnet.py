@@ -22,6 +22,7 @@ from keras import layers, ops
 from ganzoo.nets.conditioning import (batch_norm, class_head, generator_inputs, projection,
                                       projection_inputs)
 from ganzoo.nets.dcgan import _stages
+from ganzoo.plugins import register_network
 
 
 def _residual_init():
@@ -72,6 +73,7 @@ def discriminator_block(x, filters, first=False):
     return layers.Add()([h, shortcut])
 
 
+@register_network("sngan_resnet", "generator")
 def sngan_resnet_generator(latent_dim, image_shape, base_filters=64, num_classes=None,
                            conditioning="batchnorm", name="generator"):
     """z (batch, latent_dim) [+ labels] -> images (batch, H, W, C) in [-1, 1]."""
@@ -89,6 +91,7 @@ def sngan_resnet_generator(latent_dim, image_shape, base_filters=64, num_classes
     return keras.Model(inputs, images, name=name)
 
 
+@register_network("sngan_resnet", "discriminator")
 def sngan_resnet_discriminator(image_shape, base_filters=64, num_classes=None,
                                aux_classes=None, conditioning="projection",
                                name="discriminator"):

@@ -29,6 +29,8 @@ import math
 import keras
 from keras import layers, ops
 
+from ganzoo.plugins import register_network
+
 LRELU_GAIN = math.sqrt(2.0)
 
 
@@ -343,6 +345,7 @@ def synthesis_network(image_shape, w_dim=256, base_filters=32, max_filters=256,
     return keras.Model(ws, images, name=name)
 
 
+@register_network("stylegan", "generator")
 def stylegan_generator(latent_dim, image_shape, base_filters=32, max_filters=256, w_dim=256,
                        mapping_layers=8, name="generator"):
     """z (batch, latent_dim) -> images (batch, H, W, C), roughly in [-1, 1] (linear
@@ -355,6 +358,7 @@ def stylegan_generator(latent_dim, image_shape, base_filters=32, max_filters=256
     return keras.Model(z, synthesis(ws), name=name)
 
 
+@register_network("stylegan", "discriminator")
 def stylegan_discriminator(image_shape, base_filters=32, max_filters=256, mbstd_group=4,
                            name="discriminator"):
     """images (batch, H, W, C) -> logit (batch, 1)."""

@@ -9,6 +9,8 @@ the batch, which is what a user running `translate` on one picture expects.
 import keras
 from keras import layers, ops
 
+from ganzoo.plugins import register_network
+
 
 def _init():
     return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
@@ -39,6 +41,7 @@ def _conv(width, kernel, strides=1, use_bias=True, transpose=False, padding="sam
                  kernel_initializer=_init())
 
 
+@register_network("unet", "generator", inputs="image")
 def unet_generator(source_shape, target_shape, base_filters=64, norm="instance", dropout=0.5,
                    name="generator"):
     """pix2pix U-Net: encoder C64-C128-C256-C512-C512... (4x4 convs, stride 2, LeakyReLU 0.2)
@@ -73,6 +76,7 @@ def unet_generator(source_shape, target_shape, base_filters=64, norm="instance",
     return keras.Model(images, outputs, name=name)
 
 
+@register_network("patchgan", "discriminator", inputs="image")
 def patchgan_discriminator(image_shape, base_filters=64, layers_count=3, norm="instance",
                            condition_shape=None, name="discriminator"):
     """PatchGAN: a fully convolutional D whose every output logit judges one N x N patch.
@@ -120,6 +124,7 @@ class ReflectionPadding2D(layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
+@register_network("resnet", "generator", inputs="image")
 def resnet_generator(source_shape, target_shape, base_filters=64, blocks=6, norm="instance",
                      name="generator"):
     """CycleGAN generator: c7s1-64, d128, d256, R256 x blocks, u128, u64, c7s1-C (Zhu et al.,
