@@ -20,6 +20,8 @@ flags.DEFINE_string("run", None, "a ganzoo train run directory instead of the sh
 flags.DEFINE_string("data", "../shared/data/anime_faces_64.zip", "the training data")
 flags.DEFINE_integer("num", 2000, "generated samples")
 flags.DEFINE_integer("num_held_out", 2000, "held-out real images")
+flags.DEFINE_integer("num_train", None, "reference faces: the first N of the 90% split's "
+                     "seeded shuffle (default: all of them)")
 flags.DEFINE_integer("seed", 0, "noise seed")
 flags.DEFINE_string("out_json", None, "write the report here")
 flags.DEFINE_string("out_png", None, "write the 32 sample / nearest-face pairs here")
@@ -34,7 +36,7 @@ def main(_):
     model = model_for_sampling(FLAGS.name, FLAGS.run)
     report, samples, nearest = memorization_report(
         model, FLAGS.data, num_samples=FLAGS.num, num_held_out=FLAGS.num_held_out,
-        seed=FLAGS.seed, pairs=32)
+        num_train=FLAGS.num_train, seed=FLAGS.seed, pairs=32)
     report.update(entry=FLAGS.name, weights=f"run {FLAGS.run}" if FLAGS.run else "shipped")
     text = json.dumps(report, indent=2)
     print(text)
