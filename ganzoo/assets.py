@@ -35,10 +35,16 @@ class AssetError(RuntimeError):
     """A shipped file could not be found, fetched or verified."""
 
 
-def cache_root():
+def cache_dir():
+    """ganzoo's cache: $GANZOO_CACHE, else $XDG_CACHE_HOME/ganzoo or ~/.cache/ganzoo."""
     base = os.environ.get("GANZOO_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "ganzoo")
-    return Path(base) / "pretrained"
+    return Path(base)
+
+
+def cache_root():
+    """Where downloaded shipped files are kept: the cache's pretrained/ tree."""
+    return cache_dir() / "pretrained"
 
 
 def local_roots():
@@ -60,7 +66,7 @@ def _matches(path, sha256):
 
 def resolve(relative, sha256, *, what="file", explicit=None, url=None, error=AssetError):
     """The verified local path of the shipped file `relative` (a path under pretrained/);
-    failures raise `error` (an AssetError subclass)."""
+    failures raise `error` (any exception class taking a message) with the message."""
     try:
         return _resolve(relative, sha256, what, explicit, url)
     except AssetError as failure:

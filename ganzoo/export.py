@@ -105,13 +105,8 @@ def _portable_function(model):
         return {f"{key}_out" if key in inputs else key: value
                 for key, value in serve(*args).items()}
 
-    function = tf.function(portable, input_signature=signature, autograph=False)
-    token = _PORTABLE.set(True)
-    try:
-        function.get_concrete_function()
-    finally:
-        _PORTABLE.reset(token)
-    return function, signature
+    # Traced (and so left without graph-side checks) where it is converted, under _PORTABLE.
+    return tf.function(portable, input_signature=signature, autograph=False), signature
 
 
 def write_portable(model, path, format):

